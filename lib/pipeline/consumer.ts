@@ -1,0 +1,22 @@
+// What a receiver hands decoded data to. The outcome tells the receiver what to
+// answer its client: accepted, try again later, or never (bad data).
+import type { Metrics } from '../model/metrics.js';
+import type { Traces } from '../model/trace.js';
+
+export type Outcome =
+  | { status: 'ok' }
+  | { status: 'retryable'; reason: string; retryAfterMs: number }
+  | { status: 'rejected'; reason: string };
+
+export interface ReceiveContext {
+  /** Source protocol and transport, e.g. 'otlp/grpc', 'otlp/http'. */
+  protocol: string;
+  /** The peer address, when known. */
+  peer?: string;
+  receivedAtMs: number;
+}
+
+export interface TelemetryConsumer {
+  consumeTraces(traces: Traces, ctx: ReceiveContext): Promise<Outcome>;
+  consumeMetrics(metrics: Metrics, ctx: ReceiveContext): Promise<Outcome>;
+}
