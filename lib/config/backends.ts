@@ -1,0 +1,110 @@
+// The exporter's backends: a list of named entries, each of one type. convict
+// has no schema for a list of objects, so this format checks each entry itself
+// and reports every problem with its index and key.
+import { parseEndpoint } from './formats.js';
+
+export const BACKEND_TYPES = ['otlp', 'otlphttp', 'file', 'debug'] as const;
+export type BackendType = (typeof BACKEND_TYPES)[number];
+export const SIGNALS = ['traces', 'metrics'] as const;
+export type SignalName = (typeof SIGNALS)[number];
+
+export interface BackendConfig {
+  /** Names the consumer group, the counters and the log lines; unique. */
+  name: string;
+  type: BackendType;
+  /** Which topics this backend consumes; default both. */
+  signals: SignalName[];
+  endpoint?: string;
+  headers?: Record<string, string>;
+  compression?: 'gzip' | 'none';
+  timeoutMs?: number;
+  encoding?: 'proto' | 'json';
+  insecure?: boolean;
+  path?: string;
+  rotateBytes?: number;
+  maxBackups?: number;
+  fsync?: boolean;
+  verbosity?: 'basic' | 'normal' | 'detailed';
+}
+
+type Check = (v: unknown) => string | undefined;
+const oneOf =
+  (...allowed: string[]): Check =>
+  (v) =>
+    typeof v === 'string' && allowed.includes(v) ? undefined : `must be one of ${allowed.join(', ')}`;
+const endpoint: Check = (v) => {
+  try {
+    parseEndpoint(String(v));
+    return typeof v === 'string' ? undefined : 'must be a string host:port';
+  } catch (err) {
+    return (err as Error).message;
+  }
+};
+const httpUrl: Check = (v) => {
+  try {
+    const u = new URL(String(v));
+    return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : 'must be an http:// or https:// URL';
+  } catch {
+    return 'must be an absolute http:// or https:// URL';
+  }
+};
+const nonEmpty: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string');
+const positiveInt: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? undefined : 'must be an integer > 0');
+const stringMap: Check = (v) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
+    ? undefined
+    : 'must be an object of string values';
+const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
+const nonNegativeInt: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'must be an integer >= 0');
+const signals: Check = (v) =>
+  Array.isArray(v) && v.length > 0 && v.every((s) => (SIGNALS as readonly string[]).includes(s))
+    ? undefined
+    : `must be a non-empty list of ${SIGNALS.join(', ')}`;
+
+const COMMON: Record<string, Check> = { name: nonEmpty, type: oneOf(...BACKEND_TYPES), signals };
+const NETWORK: Record<string, Check> = { headers: stringMap, compression: oneOf('gzip', 'none'), timeoutMs: positiveInt };
+
+/** Keys each type accepts, and which of them are required. */
+const BY_TYPE: Record<BackendType, { keys: Record<string, Check>; required: string[] }> = {
+  otlp: { keys: { ...NETWORK, endpoint, insecure: boolean }, required: ['endpoint'] },
+  otlphttp: { keys: { ...NETWORK, endpoint: httpUrl, encoding: oneOf('proto', 'json') }, required: ['endpoint'] },
+  file: { keys: { path: nonEmpty, rotateBytes: nonNegativeInt, maxBackups: nonNegativeInt, fsync: boolean }, required: ['path'] },
+  debug: { keys: { verbosity: oneOf('basic', 'normal', 'detailed') }, required: [] },
+};
+
+/** Every problem in the list, each as "[index].key: problem (got value)". */
+export function backendProblems(value: unknown): string[] {
+  if (!Array.isArray(value)) return ['must be a list of backends'];
+  const problems: string[] = [];
+  const names = new Set<string>();
+  value.forEach((entry: unknown, i) => {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      problems.push(`[${i}]: must be an object with name and type`);
+      return;
+    }
+    const e = entry as Record<string, unknown>;
+    const spec = BY_TYPE[e.type as BackendType];
+    const allowed = { ...COMMON, ...(spec?.keys ?? {}) };
+    for (const [key, v] of Object.entries(e)) {
+      const check = allowed[key];
+      if (!check) {
+        problems.push(`[${i}].${key}: not a key of type ${String(e.type)} (allowed: ${Object.keys(allowed).join(', ')})`);
+        continue;
+      }
+      const why = check(v);
+      if (why) problems.push(`[${i}].${key}: ${why} (got ${JSON.stringify(v)})`);
+    }
+    for (const key of ['name', 'type', ...(spec?.required ?? [])]) {
+      if (e[key] === undefined) problems.push(`[${i}].${key}: required${e.type ? ` for type ${String(e.type)}` : ''}`);
+    }
+    if (typeof e.name === 'string') {
+      if (names.has(e.name)) problems.push(`[${i}].name: "${e.name}" is used twice; names must be unique`);
+      names.add(e.name);
+    }
+  });
+  return problems;
+}
+
+export function normaliseBackends(value: unknown): BackendConfig[] {
+  return (value as Record<string, unknown>[]).map((e) => ({ ...e, signals: e.signals ?? [...SIGNALS] }) as BackendConfig);
+}

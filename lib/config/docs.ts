@@ -1,0 +1,99 @@
+// The configuration reference, rendered from the schemas.
+import { BACKEND_TYPES } from './backends.js';
+import { leaves, type Leaf } from './load.js';
+import { SERVICE_NAMES, type ServiceName } from './schemas.js';
+
+const INTRO = `# Configuration reference
+
+Generated from the schemas by \`npm run docs:config\`; do not edit by hand.
+
+Every service reads, in increasing precedence: the defaults below, a YAML or
+JSON file (\`--config FILE\` or \`OCSVC_CONFIG\`), then environment variables.
+Validation is strict: an unknown key, a value of the wrong type or out of range
+stops the service at start-up with every problem listed, each as
+\`key.path: problem (got value)\`. \`ocsvc validate --config FILE\` checks a file
+without starting anything and names the services it is valid for.
+
+A file mirrors the key paths:
+
+\`\`\`yaml
+kafka:
+  brokers: [kafka-1:9092, kafka-2:9092]
+receivers:
+  otlp:
+    grpc:
+      endpoint: 0.0.0.0:4317
+\`\`\`
+
+The variable of a key is \`OCSVC_\` and its path in upper snake case
+(\`receivers.otlp.grpc.maxRecvMsgBytes\` is \`OCSVC_RECEIVERS_OTLP_GRPC_MAX_RECV_MSG_BYTES\`).
+Lists are comma-separated (\`OCSVC_KAFKA_BROKERS=a:9092,b:9092\`); the backends
+list and header maps are JSON.
+`;
+
+const BACKENDS = `## Backends
+
+\`exporter.backends\` is a list; each entry has a unique \`name\` (it names the
+consumer group \`<groupPrefix>-<name>\`, the counters and log lines), a \`type\`
+(${BACKEND_TYPES.join(', ')}), and \`signals\` (\`[traces, metrics]\` by default).
+
+| type | keys | notes |
+|---|---|---|
+| otlp | endpoint (host:port, required), insecure (default false: TLS), headers, compression (gzip, none), timeoutMs | OTLP/gRPC |
+| otlphttp | endpoint (http(s) base URL, required; /v1/traces and /v1/metrics are appended), encoding (proto, json), compression, headers, timeoutMs | OTLP/HTTP |
+| file | path (required), rotateBytes (0: never), maxBackups (0: all), fsync | OTLP JSON lines, one export request per line |
+| debug | verbosity (basic, normal, detailed) | to the log |
+
+\`\`\`yaml
+exporter:
+  backends:
+    - { name: tempo, type: otlp, endpoint: "tempo:4317", insecure: true }
+    - { name: archive, type: file, path: /var/lib/ocsvc/spans.jsonl, signals: [traces] }
+\`\`\`
+
+Defaults: the exporter sends both signals to an OTLP/gRPC backend at
+\`127.0.0.1:14317\` (plaintext); all-in-one writes them to
+\`./data/ocsvc-telemetry.jsonl\` and logs them (debug, verbosity normal).
+
+In the environment: \`OCSVC_EXPORTER_BACKENDS='[{"name":"tempo","type":"otlp","endpoint":"tempo:4317","insecure":true}]'\`.
+`;
+
+function show(value: unknown): string {
+  if (value === '') return '`""`';
+  if (Array.isArray(value) && value.some((v) => typeof v === 'object')) return 'see [Backends](#backends)';
+  const text = Array.isArray(value) ? value.join(',') : String(value);
+  return `\`${text}\``;
+}
+
+export function renderConfigDocs(): string {
+  const bySection = new Map<string, Map<string, { leaf: Leaf; services: ServiceName[]; defaults: Map<string, ServiceName[]> }>>();
+  for (const service of SERVICE_NAMES) {
+    for (const leaf of leaves(service)) {
+      const section = leaf.path.split('.')[0]!;
+      const keys = bySection.get(section) ?? new Map();
+      bySection.set(section, keys);
+      const entry = keys.get(leaf.path) ?? { leaf, services: [], defaults: new Map() };
+      keys.set(leaf.path, entry);
+      entry.services.push(service);
+      const d = show(leaf.path === 'service.name' ? `${service}-<hostname>` : leaf.default);
+      entry.defaults.set(d, [...(entry.defaults.get(d) ?? []), service]);
+    }
+  }
+  const parts = [INTRO, '## Which sections each service reads\n', '| service | sections |', '|---|---|'];
+  for (const service of SERVICE_NAMES) {
+    const sections = [...new Set(leaves(service).map((l) => l.path.split('.')[0]))];
+    parts.push(`| ${service} | ${sections.join(', ')} |`);
+  }
+  for (const [section, keys] of bySection) {
+    parts.push('', `## ${section}`, '', '| key | default | variable | description |', '|---|---|---|---|');
+    for (const [path, { leaf, defaults }] of keys) {
+      const def =
+        defaults.size === 1
+          ? [...defaults.keys()][0]!
+          : [...defaults].map(([d, services]) => `${d} (${services.join(', ')})`).join('<br>');
+      parts.push(`| \`${path}\` | ${def} | \`${leaf.env}\` | ${leaf.doc.replace(/\|/g, '\\|')} |`);
+    }
+  }
+  parts.push('', BACKENDS);
+  return `${parts.join('\n')}\n`;
+}

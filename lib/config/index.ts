@@ -1,0 +1,5 @@
+export * from './load.js';
+export * from './schemas.js';
+export type * from './sections.js';
+export * from './backends.js';
+export { parseEndpoint } from './formats.js';

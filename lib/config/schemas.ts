@@ -1,0 +1,89 @@
+// One schema per service, each a choice of the sections in sections.ts.
+import type { BackendConfig } from './backends.js';
+import {
+  adminSection,
+  busSection,
+  exporterSection,
+  kafkaSection,
+  logSection,
+  receiversSection,
+  redisSection,
+  samplerSection,
+  serviceSection,
+  type AdminSection,
+  type BusSection,
+  type ExporterSection,
+  type KafkaSection,
+  type LogSection,
+  type ReceiversSection,
+  type RedisSection,
+  type SamplerSection,
+  type ServiceSection,
+} from './sections.js';
+
+interface Base {
+  service: ServiceSection;
+  log: LogSection;
+  admin: AdminSection;
+}
+export interface AgentConfig extends Base {
+  kafka: KafkaSection;
+  receivers: ReceiversSection;
+}
+export type IngesterConfig = AgentConfig;
+export interface SamplerConfig extends Base {
+  kafka: KafkaSection;
+  redis: RedisSection;
+  sampler: SamplerSection;
+}
+export interface ExporterConfig extends Base {
+  kafka: KafkaSection;
+  exporter: ExporterSection;
+}
+export interface AllInOneConfig extends Base {
+  bus: BusSection;
+  receivers: ReceiversSection;
+  sampler: SamplerSection;
+  exporter: ExporterSection;
+}
+
+export interface ServiceConfigs {
+  agent: AgentConfig;
+  ingester: IngesterConfig;
+  sampler: SamplerConfig;
+  exporter: ExporterConfig;
+  'all-in-one': AllInOneConfig;
+}
+export type ServiceName = keyof ServiceConfigs;
+export const SERVICE_NAMES = ['agent', 'ingester', 'sampler', 'exporter', 'all-in-one'] as const satisfies readonly ServiceName[];
+
+const base = (role: string) => ({ service: serviceSection(role), log: logSection, admin: adminSection });
+
+const DEFAULT_EXPORTER_BACKENDS: BackendConfig[] = [
+  { name: 'otlp', type: 'otlp', signals: ['traces', 'metrics'], endpoint: '127.0.0.1:14317', insecure: true },
+];
+const ALL_IN_ONE_BACKENDS: BackendConfig[] = [
+  { name: 'file', type: 'file', signals: ['traces', 'metrics'], path: './data/ocsvc-telemetry.jsonl' },
+  { name: 'debug', type: 'debug', signals: ['traces', 'metrics'], verbosity: 'normal' },
+];
+
+/** The raw convict schema of each service (env names are added by load.ts). */
+export function schemaOf(service: ServiceName): Record<string, unknown> {
+  switch (service) {
+    case 'agent':
+    case 'ingester':
+      return { ...base(service), kafka: kafkaSection, receivers: receiversSection };
+    case 'sampler':
+      return { ...base(service), kafka: kafkaSection, redis: redisSection, sampler: samplerSection(30_000) };
+    case 'exporter':
+      return { ...base(service), kafka: kafkaSection, exporter: exporterSection(DEFAULT_EXPORTER_BACKENDS) };
+    case 'all-in-one':
+      return {
+        ...base(service),
+        bus: busSection,
+        receivers: receiversSection,
+        sampler: { ...samplerSection(5_000), decideOnShutdown: { ...samplerSection(0).decideOnShutdown, default: true } },
+        exporter: exporterSection(ALL_IN_ONE_BACKENDS),
+      };
+  }
+}
