@@ -1,0 +1,28 @@
+# One image for every ocsvc service; the command picks the service:
+#   docker run ocsvc agent | ingester | sampler | exporter | all-in-one
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY agent agent
+COPY ingester ingester
+COPY sampler sampler
+COPY exporter exporter
+COPY lib lib
+COPY bin bin
+COPY proto proto
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+COPY --from=build /app/proto proto
+USER node
+# OTLP gRPC/HTTP, health, self-metrics, operator page
+EXPOSE 4317 4318 13133 8888 55679
+ENTRYPOINT ["node", "--enable-source-maps", "dist/bin/ocsvc.js"]
+CMD ["all-in-one"]
