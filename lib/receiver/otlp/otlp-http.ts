@@ -1,0 +1,135 @@
+// OTLP/HTTP receiver: POST /v1/traces and /v1/metrics (4318 by default), in
+// binary protobuf (application/x-protobuf) or OTLP/JSON (application/json),
+// optionally gzip- or deflate-compressed. Answers follow the OTLP
+// specification: 200 with an Export*ServiceResponse in the request's
+// encoding; 400 with a google.rpc.Status naming the problem; 503, or 429 when
+// we are out of room, with Retry-After; 413 past the body limit; 415 for an
+// unsupported Content-Type or Content-Encoding; 404 and 405 from the server.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { type Component, closeOnce } from '../../lifecycle.js';
+import type { Outcome, TelemetryConsumer } from '../../pipeline/consumer.js';
+import type { Registry } from '../../telemetry/stats.js';
+import { DEFAULT_MAX_BODY_BYTES, mediaType, readBody } from '../body.js';
+import { HttpServer, send, type HttpHandler } from '../http-server.js';
+import { grpcCodeFor, httpStatusFor, outcomeMessage, retryAfterSeconds } from '../outcome.js';
+import { encodeRpcStatusJson, encodeRpcStatusProto, type RpcStatus } from '../rpc-status.js';
+import { handleExport, type ExportDeps } from './export.js';
+import { METRICS, TRACES, type OtlpFormat, type OtlpSignal } from './signals.js';
+
+export interface OtlpHttpReceiverOptions {
+  /** 'host:port'; the OTLP default is '0.0.0.0:4318'. Port 0 picks a free port. */
+  endpoint: string;
+  consumer: TelemetryConsumer;
+  registry: Registry;
+  /** Component name in self-metrics; default 'otlp/http'. */
+  name?: string;
+  /** Largest body accepted, both as sent and once decompressed; default 4 MiB. */
+  maxRequestBytes?: number;
+  tracesPath?: string;
+  metricsPath?: string;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  /** close() waits this long for requests in flight; default 5 s. */
+  closeTimeoutMs?: number;
+  /** Told about unexpected failures (answered with 500). */
+  onError?: (err: unknown) => void;
+}
+
+const CONTENT_TYPES: Record<OtlpFormat, string> = { proto: 'application/x-protobuf', json: 'application/json' };
+
+export class OtlpHttpReceiver implements Component {
+  readonly name: string;
+  readonly close: () => Promise<void>;
+  private readonly server: HttpServer;
+
+  constructor(options: OtlpHttpReceiverOptions) {
+    this.name = options.name ?? 'otlp/http';
+    const deps: ExportDeps = {
+      consumer: options.consumer,
+      registry: options.registry,
+      stats: options.registry.component(this.name, 'receiver'),
+    };
+    const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.server = new HttpServer({
+      name: this.name,
+      endpoint: options.endpoint,
+      headersTimeoutMs: options.headersTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+      closeTimeoutMs: options.closeTimeoutMs,
+      onError: options.onError,
+      routes: [
+        { path: options.tracesPath ?? TRACES.httpPath, methods: ['POST'], handle: exportHandler(TRACES, deps, maxBytes) },
+        { path: options.metricsPath ?? METRICS.httpPath, methods: ['POST'], handle: exportHandler(METRICS, deps, maxBytes) },
+      ],
+    });
+    this.close = closeOnce(() => this.server.close());
+  }
+
+  /** The bound port; only after start(). */
+  get port(): number {
+    return this.server.port;
+  }
+
+  start(): Promise<void> {
+    return this.server.start();
+  }
+}
+
+function formatOf(req: IncomingMessage): OtlpFormat | undefined {
+  const type = mediaType(req);
+  if (type === CONTENT_TYPES.proto) return 'proto';
+  if (type === CONTENT_TYPES.json) return 'json';
+  return undefined;
+}
+
+function exportHandler<T>(sig: OtlpSignal<T>, deps: ExportDeps, maxBytes: number): HttpHandler {
+  return async (req, res) => {
+    const format = formatOf(req);
+    if (!format) {
+      const message = `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`;
+      // The body is unread: close rather than drain an upload we will not use.
+      sendStatus(res, 415, 'json', { code: GrpcStatus.INVALID_ARGUMENT, message }, { connection: 'close' });
+      return;
+    }
+    const body = await readBody(req, { maxBytes });
+    if (!body.ok) {
+      if (body.status === 'aborted') return;
+      const extra: Record<string, string> = body.status === 413 ? { connection: 'close' } : {};
+      const code = body.status === 413 ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INVALID_ARGUMENT;
+      sendStatus(res, body.status, format, { code, message: body.message }, extra);
+      return;
+    }
+    const ctx = { protocol: 'otlp/http', peer: req.socket.remoteAddress, receivedAtMs: Date.now() };
+    const outcome = await handleExport(sig, format, body.body, ctx, deps);
+    answer(res, format, outcome, sig);
+  };
+}
+
+function answer<T>(res: ServerResponse, format: OtlpFormat, outcome: Outcome, sig: OtlpSignal<T>): void {
+  const status = httpStatusFor(outcome);
+  if (outcome.status === 'ok') {
+    send(res, status, CONTENT_TYPES[format], sig.response(format));
+    return;
+  }
+  const rpc: RpcStatus = { code: grpcCodeFor(outcome), message: outcomeMessage(outcome) };
+  if (outcome.status === 'rejected') {
+    sendStatus(res, status, format, rpc);
+    return;
+  }
+  const seconds = retryAfterSeconds(outcome.retryAfterMs);
+  sendStatus(res, status, format, { ...rpc, retryAfterMs: seconds * 1_000 }, { 'retry-after': String(seconds) });
+}
+
+function sendStatus(
+  res: ServerResponse,
+  httpStatus: number,
+  format: OtlpFormat,
+  rpc: RpcStatus,
+  headers: Record<string, string> = {},
+): void {
+  const body = format === 'proto' ? encodeRpcStatusProto(rpc) : encodeRpcStatusJson(rpc);
+  send(res, httpStatus, CONTENT_TYPES[format], body, headers);
+}
