@@ -1,0 +1,15 @@
+// The one place protobufjs parses bytes: any failure of the wire format becomes
+// an InvalidInputError, so that a malformed request is the client's error and
+// never an exception of another kind.
+import protobuf from 'protobufjs';
+import { errorMessage, InvalidInputError } from '../../errors.js';
+
+export function decodeMessage(type: protobuf.Type, buf: Uint8Array): unknown {
+  // A Buffer view (no copy) makes protobufjs use its faster BufferReader.
+  const view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  try {
+    return type.decode(view);
+  } catch (err) {
+    throw new InvalidInputError(`invalid OTLP protobuf: ${errorMessage(err)}`, { cause: err });
+  }
+}
