@@ -1,0 +1,44 @@
+// KafkaJS errors, translated once into ours, so that callers see one error
+// model whichever bus they use: UnavailableError (try again later: broker
+// down, leader moving, timeouts, rebalances) unless trying again can never
+// help (a record the broker will never take: InvalidInputError).
+import { InvalidInputError, OcsvcError, UnavailableError } from '../errors.js';
+
+interface KafkaJsLike {
+  name?: string;
+  type?: string;
+  message?: string;
+  cause?: unknown;
+}
+
+// Broker error types a retry can never fix.
+const INVALID_RECORD = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_REQUIRED_ACKS']);
+const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
+
+/** The broker error types along the cause chain, outermost first. */
+function types(err: unknown): string[] {
+  const out: string[] = [];
+  for (let e = err as KafkaJsLike | undefined, depth = 0; e && typeof e === 'object' && depth < 8; e = e.cause as KafkaJsLike, depth++) {
+    if (typeof e.type === 'string') out.push(e.type);
+  }
+  return out;
+}
+
+export function isRebalancing(err: unknown): boolean {
+  return types(err).some((t) => REBALANCING.has(t));
+}
+
+export function isUnknownTopic(err: unknown): boolean {
+  return types(err).includes('UNKNOWN_TOPIC_OR_PARTITION');
+}
+
+export function toBusError(err: unknown, what: string): OcsvcError {
+  if (err instanceof OcsvcError) return err;
+  const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  const found = types(err);
+  const invalid = found.find((t) => INVALID_RECORD.has(t));
+  if (invalid !== undefined) return new InvalidInputError(message, { cause: err, code: `BUS_${invalid}` });
+  if (found.includes('UNKNOWN_TOPIC_OR_PARTITION')) return new UnavailableError(message, { cause: err, code: 'BUS_UNKNOWN_TOPIC' });
+  if (found.some((t) => REBALANCING.has(t))) return new UnavailableError(message, { cause: err, code: 'BUS_REBALANCING' });
+  return new UnavailableError(message, { cause: err, code: 'BUS_UNAVAILABLE' });
+}
