@@ -1,0 +1,54 @@
+// The exporter service: one BackendPipeline (own consumer group) per backend.
+import { createBackend, type BackendOptions } from '../lib/backend/registry.js';
+import { withRetry } from '../lib/backend/retry.js';
+import type { Bus } from '../lib/bus/bus.js';
+import type { BackendConfig } from '../lib/config/backends.js';
+import type { ExporterConfig } from '../lib/config/schemas.js';
+import type { ExporterSection, TopicsSection } from '../lib/config/sections.js';
+import { kafkaBus, topicsStep } from '../lib/service/kafka.js';
+import { assemble, createRuntime, type Runtime, type Service } from '../lib/service/runtime.js';
+import { BackendPipeline } from './backend-pipeline.js';
+
+export function backendPipelines(rt: Runtime, section: ExporterSection, bus: Bus, topics: TopicsSection): BackendPipeline[] {
+  return section.backends.map((cfg) => {
+    const log = rt.log.child({ component: `exporter/${cfg.name}` });
+    const backend = withRetry(createBackend(cfg.type, backendOptions(cfg) as never, { log: (line) => log.info(line) }), {
+      initialIntervalMs: section.retry.initialIntervalMs,
+      maxIntervalMs: section.retry.maxIntervalMs,
+      multiplier: section.retry.multiplier,
+      onRetry: (attempt, reason, delayMs) => {
+        if (attempt === 1 || attempt % 10 === 0) log.warn('export failed; retrying', { attempt, reason, delayMs });
+      },
+    });
+    return new BackendPipeline({
+      name: cfg.name,
+      bus,
+      backend,
+      groupId: `${section.groupPrefix}-${cfg.name}`,
+      topics: {
+        ...(cfg.signals.includes('traces') ? { traces: topics.spansSampled } : {}),
+        ...(cfg.signals.includes('metrics') ? { metrics: topics.metrics } : {}),
+      },
+      maxBatchItems: section.maxBatchItems,
+      registry: rt.registry,
+      log,
+    });
+  });
+}
+
+/** Configuration keys -> the backend's own options. */
+function backendOptions(cfg: BackendConfig): BackendOptions[keyof BackendOptions] {
+  const { type: _type, signals: _signals, ...rest } = cfg;
+  return rest as BackendOptions[keyof BackendOptions];
+}
+
+export function buildExporter(config: ExporterConfig): Service {
+  const rt = createRuntime('exporter', config);
+  const bus = kafkaBus(config.kafka, config.service.name, rt.log);
+  const { spansSampled, metrics } = config.kafka.topics;
+  return assemble(rt, config.admin, [
+    bus,
+    topicsStep(bus, [spansSampled, metrics], config.kafka.partitions, config.kafka.replicationFactor, config.kafka.createTopics),
+    ...backendPipelines(rt, config.exporter, bus, config.kafka.topics),
+  ]);
+}

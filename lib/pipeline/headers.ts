@@ -1,0 +1,7 @@
+// Headers on every record ocsvc publishes: where the data came from. Topics
+// carry plain OTLP protobuf, so other tools can read them; these are extra.
+export const HEADER = {
+  protocol: 'ocsvc.protocol',
+  sender: 'ocsvc.sender',
+  receivedAtMs: 'ocsvc.received_at_ms',
+} as const;

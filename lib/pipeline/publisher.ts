@@ -1,0 +1,78 @@
+// The agent's and ingester's consumer of received data: it publishes to the
+// bus and reports success only once the bus acknowledged every record.
+// Spans: one record per trace (key = the 16 trace ID bytes), so every span of
+// a trace lands on one partition and one sampler. Metrics: one record per
+// resource, keyed by a hash of the resource, so a series stays on one partition.
+import { createHash } from 'node:crypto';
+import type { Bus, OutRecord } from '../bus/bus.js';
+import { errorMessage, UnavailableError } from '../errors.js';
+import { idToBytes } from '../model/ids.js';
+import { dataPointCount, type Metrics } from '../model/metrics.js';
+import { spanCount, type Traces } from '../model/trace.js';
+import { encodeMetricsProto, encodeTracesProto, splitTracesByTraceId } from '../protocol/otlp/index.js';
+import type { ComponentStats, Signal } from '../telemetry/stats.js';
+import type { Outcome, ReceiveContext, TelemetryConsumer } from './consumer.js';
+import { HEADER } from './headers.js';
+
+export interface PublisherOptions {
+  bus: Bus;
+  topics: { spans: string; metrics: string };
+  sender: string;
+  stats: ComponentStats;
+}
+
+export class Publisher implements TelemetryConsumer {
+  constructor(private readonly options: PublisherOptions) {}
+
+  async consumeTraces(traces: Traces, ctx: ReceiveContext): Promise<Outcome> {
+    const headers = this.headers(ctx);
+    const records: OutRecord[] = [];
+    for (const [traceId, one] of splitTracesByTraceId(traces)) {
+      records.push({ key: idToBytes(traceId), value: Buffer.from(encodeTracesProto(one)), headers });
+    }
+    return this.publish(this.options.topics.spans, records, spanCount(traces), 'traces');
+  }
+
+  async consumeMetrics(metrics: Metrics, ctx: ReceiveContext): Promise<Outcome> {
+    const headers = this.headers(ctx);
+    const records: OutRecord[] = metrics.resourceMetrics.map((rm) => {
+      const one: Metrics = { resourceMetrics: [rm] };
+      const value = Buffer.from(encodeMetricsProto(one));
+      const key = createHash('sha1').update(resourceKey(rm.resource.attributes)).digest().subarray(0, 16);
+      return { key, value, headers };
+    });
+    return this.publish(this.options.topics.metrics, records, dataPointCount(metrics), 'metrics');
+  }
+
+  private headers(ctx: ReceiveContext): Record<string, string> {
+    return {
+      [HEADER.protocol]: ctx.protocol,
+      [HEADER.sender]: this.options.sender,
+      [HEADER.receivedAtMs]: String(ctx.receivedAtMs),
+    };
+  }
+
+  private async publish(topic: string, records: OutRecord[], items: number, signal: Signal): Promise<Outcome> {
+    const { stats, bus } = this.options;
+    if (records.length === 0) return { status: 'ok' };
+    stats.received(items, signal);
+    try {
+      await bus.produce(topic, records);
+    } catch (err) {
+      // Nothing is acknowledged that the bus does not hold: the client retries.
+      const reason = err instanceof UnavailableError ? err.code.toLowerCase() : 'bus_error';
+      stats.refused(items, reason, signal);
+      const retryAfterMs = err instanceof UnavailableError ? err.retryAfterMs : 1_000;
+      return { status: 'retryable', reason: `publishing to ${topic} failed: ${errorMessage(err)}`, retryAfterMs };
+    }
+    stats.sent(items, signal);
+    return { status: 'ok' };
+  }
+}
+
+function resourceKey(attributes: readonly { key: string; value: unknown }[]): string {
+  return JSON.stringify(
+    attributes.map((a) => [a.key, a.value]).sort(),
+    (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v),
+  );
+}

@@ -1,0 +1,45 @@
+// The sampler service: the Sampler over Kafka and the Redis decision store.
+import type { Bus } from '../lib/bus/bus.js';
+import type { SamplerConfig } from '../lib/config/schemas.js';
+import type { SamplerSection, TopicsSection } from '../lib/config/sections.js';
+import { kafkaBus, topicsStep } from '../lib/service/kafka.js';
+import { assemble, createRuntime, type Runtime, type Service } from '../lib/service/runtime.js';
+import { RedisDecisionStore } from '../lib/store/redis-store.js';
+import type { DecisionStore } from '../lib/store/store.js';
+import { policies } from './policy.js';
+import { Sampler } from './sampler.js';
+
+export function samplerPart(rt: Runtime, section: SamplerSection, bus: Bus, store: DecisionStore, topics: TopicsSection): Sampler {
+  return new Sampler({
+    bus,
+    store,
+    policy: policies[section.policy](),
+    groupId: section.groupId,
+    topics,
+    decisionWaitMs: section.decisionWaitMs,
+    decisionTtlMs: section.decisionTtlMs,
+    tickMs: section.tickMs,
+    maxBufferedBytes: section.maxBufferedBytes,
+    decideOnShutdown: section.decideOnShutdown,
+    registry: rt.registry,
+    log: rt.log.child({ component: 'sampler' }),
+  });
+}
+
+export function buildSampler(config: SamplerConfig): Service {
+  const rt = createRuntime('sampler', config);
+  const bus = kafkaBus(config.kafka, config.service.name, rt.log);
+  const store = new RedisDecisionStore({
+    url: config.redis.url,
+    keyPrefix: config.redis.keyPrefix,
+    connectTimeoutMs: config.redis.connectTimeoutMs,
+    commandTimeoutMs: config.redis.commandTimeoutMs,
+  });
+  const { spans, spansSampled } = config.kafka.topics;
+  return assemble(rt, config.admin, [
+    bus,
+    store,
+    topicsStep(bus, [spans, spansSampled], config.kafka.partitions, config.kafka.replicationFactor, config.kafka.createTopics),
+    samplerPart(rt, config.sampler, bus, store, config.kafka.topics),
+  ]);
+}

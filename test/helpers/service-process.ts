@@ -1,0 +1,96 @@
+// Runs an ocsvc service as its own process, the way operators run it: the CLI,
+// configuration from the environment, health polled until ready, stopped with
+// SIGTERM (graceful, exit code checked) or SIGKILL (a crash).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePorts } from '../harness/free-port.js';
+import { waitFor } from '../harness/wait-for.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+interface Cleanup {
+  after(fn: () => Promise<void> | void): void;
+}
+
+export interface ServiceProcess {
+  readonly role: string;
+  readonly child: ChildProcess;
+  /** Log lines so far (stdout and stderr). */
+  readonly output: string[];
+  readonly healthUrl: string;
+  readonly metricsUrl: string;
+  /** SIGTERM; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: a crash, nothing drained. */
+  kill(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export async function startService(
+  t: Cleanup,
+  role: string,
+  env: Record<string, string>,
+  options: { readyTimeoutMs?: number } = {},
+): Promise<ServiceProcess> {
+  const [health, metrics] = await freePorts(2);
+  const child = spawn(process.execPath, ['--import', 'tsx', '--enable-source-maps', 'bin/ocsvc.ts', role], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      OCSVC_LOG_FORMAT: 'json',
+      OCSVC_ADMIN_HEALTH: `127.0.0.1:${health}`,
+      OCSVC_ADMIN_METRICS: `127.0.0.1:${metrics}`,
+      OCSVC_ADMIN_OPERATOR: '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let done = false;
+  void exited.then(() => (done = true));
+  const proc: ServiceProcess = {
+    role,
+    child,
+    output,
+    healthUrl: `http://127.0.0.1:${health}/`,
+    metricsUrl: `http://127.0.0.1:${metrics}/metrics`,
+    exited,
+    stop: async () => {
+      if (!done) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (!done) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  t.after(() => proc.kill());
+  try {
+    await waitFor(
+      async () => {
+        if (done) throw new Error(`${role} exited early`);
+        return (await fetch(proc.healthUrl)).ok;
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 60_000, what: `${role} to become ready` },
+    );
+  } catch (err) {
+    await proc.kill();
+    throw new Error(`${(err as Error).message}\n--- ${role} output ---\n${output.slice(-40).join('\n')}`);
+  }
+  return proc;
+}
+
+/** A counter's value from a service's /metrics, summed over label sets that contain `labels`. */
+export async function scrape(proc: ServiceProcess, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(proc.metricsUrl)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.split(' ').pop());
+  }
+  return sum;
+}
