@@ -39,7 +39,8 @@ export function backendPipelines(rt: Runtime, section: ExporterSection, bus: Bus
 /** Configuration keys -> the backend's own options. */
 function backendOptions(cfg: BackendConfig): BackendOptions[keyof BackendOptions] {
   const { type: _type, signals: _signals, ...rest } = cfg;
-  return rest as BackendOptions[keyof BackendOptions];
+  // The OTLP/gRPC client is plaintext unless told otherwise; configuration is TLS unless told otherwise.
+  return (cfg.type === 'otlp' ? { ...rest, insecure: cfg.insecure ?? false } : rest) as BackendOptions[keyof BackendOptions];
 }
 
 export function buildExporter(config: ExporterConfig): Service {
