@@ -4,6 +4,7 @@
 // until then Kafka is the retry queue.
 import type { Backend } from '../lib/backend/backend.js';
 import type { Batch, Bus, ConsumedRecord, Consumer } from '../lib/bus/bus.js';
+import { lagSamples } from '../lib/bus/lag-samples.js';
 import { errorMessage, OcsvcError } from '../lib/errors.js';
 import { closeOnce, type Component } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/telemetry/log.js';
@@ -44,15 +45,7 @@ export class BackendPipeline implements Component {
       fromBeginning: true,
       handler: (batch) => this.onBatch(batch),
     });
-    this.unregister = this.o.registry.collect(() =>
-      (this.consumer?.lag() ?? []).map((l) => ({
-        name: 'ocsvc_kafka_consumer_lag',
-        help: 'Records not yet committed by the consumer group, per partition.',
-        type: 'gauge' as const,
-        labels: { group: this.o.groupId, topic: l.topic, partition: String(l.partition) },
-        value: Number(l.lag),
-      })),
-    );
+    this.unregister = this.o.registry.collect(() => lagSamples(this.consumer, this.o.groupId));
     await this.consumer.start();
   }
 

@@ -5,6 +5,7 @@
 // partition-state.ts), so a crash or rebalance loses nothing, and the store
 // makes the next owner follow decisions already taken.
 import type { Bus, ConsumedRecord, Consumer, OutRecord, TopicPartition } from '../lib/bus/bus.js';
+import { lagSamples } from '../lib/bus/lag-samples.js';
 import { errorMessage } from '../lib/errors.js';
 import { closeOnce, sleep, type Component } from '../lib/lifecycle.js';
 import { traceIdFromBytes, type TraceId } from '../lib/model/ids.js';
@@ -69,13 +70,7 @@ export class Sampler implements Component {
     this.unregister = this.o.registry.collect(() => [
       { name: 'ocsvc_sampler_buffered_traces', help: 'Traces waiting for a decision.', type: 'gauge', labels: {}, value: this.bufferedTraces() },
       { name: 'ocsvc_sampler_buffered_bytes', help: 'Bytes of spans waiting for a decision.', type: 'gauge', labels: {}, value: this.bufferedBytes() },
-      ...(this.consumer?.lag() ?? []).map((l) => ({
-        name: 'ocsvc_kafka_consumer_lag',
-        help: 'Records not yet committed by the consumer group, per partition.',
-        type: 'gauge' as const,
-        labels: { group: this.o.groupId, topic: l.topic, partition: String(l.partition) },
-        value: Number(l.lag),
-      })),
+      ...lagSamples(this.consumer, this.o.groupId),
     ]);
     await this.consumer.start();
     this.timer = setInterval(() => void this.tick(), this.o.tickMs);
