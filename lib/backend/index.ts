@@ -7,4 +7,3 @@ export { METRICS_EXPORT_PATH, OTLP_GRPC_DEFAULTS, OtlpGrpcBackend, TRACE_EXPORT_
 export { OTLP_HTTP_DEFAULTS, OtlpHttpBackend, type OtlpHttpOptions } from './otlp-http.js';
 export * from './registry.js';
 export { RETRY_DEFAULTS, withRetry, type RetryOptions } from './retry.js';
-export { decodeRpcStatus, encodeRpcStatus, type RpcStatus } from './rpc-status.js';

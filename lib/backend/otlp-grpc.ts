@@ -16,7 +16,7 @@ import {
 } from '../protocol/otlp/index.js';
 import { ABORTED, type Backend, type ExportResult } from './backend.js';
 import { okResult, resultFromGrpcStatus } from './classify.js';
-import { decodeRpcStatus } from './rpc-status.js';
+import { decodeRpcStatusProto } from '../protocol/rpc-status.js';
 
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 export const METRICS_EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
@@ -121,7 +121,7 @@ function resultFromServiceError(err: grpc.ServiceError): ExportResult {
   const details = err.metadata?.get('grpc-status-details-bin')[0];
   if (Buffer.isBuffer(details)) {
     try {
-      retryAfterMs = decodeRpcStatus(details).retryDelayMs;
+      retryAfterMs = decodeRpcStatusProto(details).retryAfterMs;
     } catch {
       // A malformed detail only loses the hint; the status code still classifies.
     }

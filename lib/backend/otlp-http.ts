@@ -22,7 +22,7 @@ import {
 import { linkSignals } from './abort.js';
 import { ABORTED, type Backend, type ExportResult } from './backend.js';
 import { okResult, parseRetryAfterMs, resultFromHttpStatus } from './classify.js';
-import { decodeRpcStatus } from './rpc-status.js';
+import { decodeRpcStatusProto } from '../protocol/rpc-status.js';
 
 export interface OtlpHttpOptions {
   name?: string;
@@ -191,7 +191,7 @@ function errorReason(answer: Answer): string {
   if (answer.body.length === 0) return '';
   if (answer.contentType.includes('protobuf')) {
     try {
-      return clip(decodeRpcStatus(answer.body).message);
+      return clip(decodeRpcStatusProto(answer.body).message);
     } catch {
       return '';
     }

@@ -1,7 +1,7 @@
 // The exporter's backends: a list of named entries, each of one type. convict
 // has no schema for a list of objects, so this format checks each entry itself
 // and reports every problem with its index and key.
-import { parseEndpoint } from './formats.js';
+import { endpointProblem } from '../net/endpoint.js';
 
 export const BACKEND_TYPES = ['otlp', 'otlphttp', 'file', 'debug'] as const;
 export type BackendType = (typeof BACKEND_TYPES)[number];
@@ -32,14 +32,7 @@ const oneOf =
   (...allowed: string[]): Check =>
   (v) =>
     typeof v === 'string' && allowed.includes(v) ? undefined : `must be one of ${allowed.join(', ')}`;
-const endpoint: Check = (v) => {
-  try {
-    parseEndpoint(String(v));
-    return typeof v === 'string' ? undefined : 'must be a string host:port';
-  } catch (err) {
-    return (err as Error).message;
-  }
-};
+const endpoint: Check = (v) => endpointProblem(String(v)) ?? (typeof v === 'string' ? undefined : 'must be a string host:port');
 const httpUrl: Check = (v) => {
   try {
     const u = new URL(String(v));

@@ -1,19 +1,15 @@
 // Custom convict formats. Each one names what is allowed, so that a bad value
 // reads as "key: problem (got value)" without a trip to the docs.
 import convict from 'convict';
+import { endpointProblem } from '../net/endpoint.js';
 
 function fail(what: string): never {
   throw new Error(what);
 }
 
-/** 'host:port', '[v6]:port' or ':port'; port 0 asks the OS for a free one. */
-export function parseEndpoint(value: string): { host: string; port: number } {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]*):(\d{1,5})$/.exec(value);
-  if (!m) fail('must be host:port, e.g. 0.0.0.0:4317');
-  const port = Number(m[2]);
-  if (port > 65_535) fail('port must be within 0-65535');
-  const host = m[1]!.replace(/^\[|\]$/g, '');
-  return { host: host === '' ? '0.0.0.0' : host, port };
+function checkEndpoint(value: string): void {
+  const problem = endpointProblem(value);
+  if (problem !== undefined) fail(problem);
 }
 
 export const FORMATS = {
@@ -21,7 +17,7 @@ export const FORMATS = {
     name: 'endpoint',
     validate(value: unknown) {
       if (typeof value !== 'string') fail('must be a string host:port');
-      parseEndpoint(value);
+      checkEndpoint(value);
     },
   },
   /** Like endpoint, but '' turns the listener off. */
@@ -29,7 +25,7 @@ export const FORMATS = {
     name: 'optional-endpoint',
     validate(value: unknown) {
       if (typeof value !== 'string') fail('must be a string host:port, or "" to disable');
-      if (value !== '') parseEndpoint(value);
+      if (value !== '') checkEndpoint(value);
     },
   },
   'broker-list': {
@@ -38,7 +34,7 @@ export const FORMATS = {
       if (!Array.isArray(value) || value.length === 0) fail('must list at least one broker host:port');
       for (const b of value) {
         if (typeof b !== 'string') fail('each broker must be a string host:port');
-        parseEndpoint(b);
+        checkEndpoint(b);
       }
     },
     coerce: (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean),

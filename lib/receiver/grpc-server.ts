@@ -7,7 +7,7 @@
 // which bounds the inflated size by maxRecvMsgBytes.
 import * as grpc from '@grpc/grpc-js';
 import { type Component, closeOnce } from '../lifecycle.js';
-import { formatEndpoint, parseEndpoint, type HostPort } from './endpoint.js';
+import { formatEndpoint, parseEndpoint, type HostPort } from '../net/endpoint.js';
 
 /** The OpenTelemetry Collector's default, and gRPC's own. */
 export const DEFAULT_MAX_RECV_MSG_BYTES = 4 * 1024 * 1024;

@@ -6,7 +6,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Component, closeOnce } from '../lifecycle.js';
-import { parseEndpoint, type HostPort } from './endpoint.js';
+import { parseEndpoint, type HostPort } from '../net/endpoint.js';
 
 export type HttpHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 

@@ -3,8 +3,9 @@
 // from memory, so no framework: a map of path -> handler.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvalidInputError, OcsvcError, errorMessage } from '../errors.js';
+import { OcsvcError, errorMessage } from '../errors.js';
 import { closeOnce, type Component } from '../lifecycle.js';
+import { formatEndpoint, parseEndpoint } from '../net/endpoint.js';
 import type { Logger } from './log.js';
 
 export interface Reply {
@@ -29,17 +30,6 @@ export interface AdminServerOptions {
 /** Admin endpoints stay on loopback unless configured otherwise (containers set 0.0.0.0). */
 export const DEFAULT_ADMIN_HOST = '127.0.0.1';
 
-export function parseEndpoint(endpoint: string, defaultHost = DEFAULT_ADMIN_HOST): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(endpoint) ?? /^()()(\d+)$/.exec(endpoint);
-  const port = Number(match?.[3]);
-  if (!match || !Number.isInteger(port) || port > 65_535) {
-    throw new InvalidInputError(`invalid endpoint "${endpoint}": expected host:port, :port or [ipv6]:port`, {
-      code: 'INVALID_ENDPOINT',
-    });
-  }
-  return { host: match[1] || match[2] || defaultHost, port };
-}
-
 export class AdminServer implements Component {
   readonly name: string;
   readonly close: () => Promise<void>;
@@ -52,7 +42,10 @@ export class AdminServer implements Component {
 
   constructor(options: AdminServerOptions) {
     this.name = options.name;
-    ({ host: this.host, port: this.requestedPort } = parseEndpoint(options.endpoint));
+    // A bare port ('13133') is kept as ':13133' for code that builds an
+    // AdminServer itself; configuration only lets the host:port forms through.
+    const endpoint = /^\d+$/.test(options.endpoint) ? `:${options.endpoint}` : options.endpoint;
+    ({ host: this.host, port: this.requestedPort } = parseEndpoint(endpoint, { defaultHost: DEFAULT_ADMIN_HOST }));
     this.routes = new Map(Object.entries(options.routes));
     this.logger = options.logger;
     this.close = closeOnce(() => {
@@ -70,8 +63,7 @@ export class AdminServer implements Component {
 
   /** A URL for humans and tests, e.g. http://127.0.0.1:13133 */
   get url(): string {
-    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `http://${host}:${this.port}`;
+    return `http://${formatEndpoint({ host: this.host, port: this.port })}`;
   }
 
   async start(): Promise<void> {

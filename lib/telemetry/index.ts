@@ -6,7 +6,7 @@ export { rateLimited, type RateLimitOptions } from './rate-limited-log.js';
 export { renderPrometheus, escapeLabelValue, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 export { processCollector } from './process-collector.js';
 export { Health, type Check, type CheckState, type HealthReport } from './health.js';
-export { AdminServer, parseEndpoint, DEFAULT_ADMIN_HOST, json, text, type AdminServerOptions, type Reply, type Route, type Routes } from './admin-server.js';
+export { AdminServer, DEFAULT_ADMIN_HOST, json, text, type AdminServerOptions, type Reply, type Route, type Routes } from './admin-server.js';
 export { buildStatus, type ComponentStatus, type MetricTable, type OperatorStatus, type SignalCounts, type StatusSource } from './operator-status.js';
 export { renderOperatorPage } from './operator-page.js';
 export {

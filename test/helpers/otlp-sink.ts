@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
-import { encodeRpcStatus } from '../../lib/backend/rpc-status.js';
+import { encodeRpcStatusProto } from '../../lib/protocol/rpc-status.js';
 import type { Metrics } from '../../lib/model/metrics.js';
 import type { Span, Traces } from '../../lib/model/trace.js';
 import * as otlp from '../../lib/protocol/otlp/index.js';
@@ -229,7 +229,7 @@ export class OtlpSink {
       const message = planned.failure.message ?? 'told to fail';
       const trailer = new grpc.Metadata();
       if (planned.failure.retryAfterMs !== undefined) {
-        const details = encodeRpcStatus({ code, message, retryDelayMs: planned.failure.retryAfterMs });
+        const details = encodeRpcStatusProto({ code, message, retryAfterMs: planned.failure.retryAfterMs });
         trailer.set('grpc-status-details-bin', Buffer.from(details));
       }
       request.answer = { kind: 'failed', grpcCode: code, message };
@@ -274,7 +274,7 @@ export class OtlpSink {
       }
       request.answer = { kind: 'failed', httpStatus: status, message };
       const rpcStatus = { code: grpc.status.UNKNOWN, message };
-      res.writeHead(status, answerHeaders).end(json ? JSON.stringify(rpcStatus) : encodeRpcStatus(rpcStatus));
+      res.writeHead(status, answerHeaders).end(json ? JSON.stringify(rpcStatus) : encodeRpcStatusProto(rpcStatus));
       return;
     }
     const partial = planned?.kind === 'partial' ? { rejected: planned.rejected, message: planned.message } : undefined;

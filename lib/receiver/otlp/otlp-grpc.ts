@@ -10,7 +10,7 @@ import type { TelemetryConsumer } from '../../pipeline/consumer.js';
 import type { Registry } from '../../telemetry/stats.js';
 import { GrpcServer, unaryService, type UnaryBytesHandler, type UnaryReply } from '../grpc-server.js';
 import { grpcCodeFor, outcomeMessage } from '../outcome.js';
-import { encodeRpcStatusProto } from '../rpc-status.js';
+import { encodeRpcStatusProto } from '../../protocol/rpc-status.js';
 import { handleExport, type ExportDeps } from './export.js';
 import { METRICS, TRACES, type OtlpSignal } from './signals.js';
 

@@ -13,7 +13,7 @@ import type { Registry } from '../../telemetry/stats.js';
 import { DEFAULT_MAX_BODY_BYTES, mediaType, readBody } from '../body.js';
 import { HttpServer, send, type HttpHandler } from '../http-server.js';
 import { grpcCodeFor, httpStatusFor, outcomeMessage, retryAfterSeconds } from '../outcome.js';
-import { encodeRpcStatusJson, encodeRpcStatusProto, type RpcStatus } from '../rpc-status.js';
+import { encodeRpcStatusJson, encodeRpcStatusProto, type RpcStatus } from '../../protocol/rpc-status.js';
 import { handleExport, type ExportDeps } from './export.js';
 import { METRICS, TRACES, type OtlpFormat, type OtlpSignal } from './signals.js';
 

@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DebugBackend, type Verbosity } from '../../../lib/backend/debug.js';
 import { formatTime } from '../../../lib/backend/debug-format.js';
-import { sampleMetrics, sampleTraces } from './sample-data.js';
+import { sampleMetrics, sampleTraces } from '../../helpers/fixtures.js';
 
 const live = () => new AbortController().signal;
 
 async function logged(verbosity: Verbosity, signal: 'traces' | 'metrics'): Promise<string[]> {
   const out: string[] = [];
   const b = new DebugBackend({ verbosity, log: (line) => out.push(line) });
-  const result = signal === 'traces' ? await b.exportTraces(sampleTraces(), live()) : await b.exportMetrics(sampleMetrics(), live());
+  // One trace: three spans, over two resources, the first filling every field.
+  const result = signal === 'traces' ? await b.exportTraces(sampleTraces({ traceCount: 1 }), live()) : await b.exportMetrics(sampleMetrics(), live());
   assert.deepEqual(result, { status: 'ok' });
   await b.close();
   return out;
@@ -18,44 +19,52 @@ async function logged(verbosity: Verbosity, signal: 'traces' | 'metrics'): Promi
 
 test('basic logs one count line per export', async () => {
   assert.deepEqual(await logged('basic', 'traces'), ['debug: Traces {resource spans: 2, spans: 3}']);
-  assert.deepEqual(await logged('basic', 'metrics'), ['debug: Metrics {resource metrics: 1, metrics: 4, data points: 4}']);
+  assert.deepEqual(await logged('basic', 'metrics'), ['debug: Metrics {resource metrics: 1, metrics: 6, data points: 9}']);
 });
 
 test('normal adds a line per span with trace ID, span ID, name and duration', async () => {
   const lines = await logged('normal', 'traces');
   assert.equal(lines.length, 4);
   assert.deepEqual(lines.slice(1), [
-    '0af7651916cd43dd8448eb211c80319c b7ad6b7169203331 GET /orders 1.500ms',
-    '0af7651916cd43dd8448eb211c80319c 00f067aa0ba902b7 SELECT orders 1.500ms',
-    '4bf92f3577b34da6a3ce929d0e0e4736 53995c3f42cd8ad8 consume 1.500ms',
+    '5b8efff798038103d269b633813fc600 eee19b7ec3c1b100 op-0-0 2.500ms',
+    '5b8efff798038103d269b633813fc600 eee19b7ec3c1b101 op-0-1 2.500ms',
+    '5b8efff798038103d269b633813fc600 eee19b7ec3c1b102 op-0-2 2.500ms',
   ]);
   assert.deepEqual((await logged('normal', 'metrics')).slice(1), [
-    'queue.depth gauge ({item}) 1 points',
-    'requests sum (1) 1 points',
-    'latency histogram (ms) 1 points',
-    'rpc.duration summary (s) 1 points',
+    'cpu.temperature gauge (Cel) 3 points',
+    'requests sum (1) 2 points',
+    'latency histogram (ms) 2 points',
+    'latency.exp exponentialHistogram (s) 1 points',
+    'rpc.summary summary 1 points',
+    'no.data empty 0 points',
   ]);
 });
 
 test('detailed logs every span field, attributes, events and links', async () => {
   const text = (await logged('detailed', 'traces')).join('\n');
   for (const expected of [
-    'Name           : SELECT orders',
-    'Parent ID      : b7ad6b7169203331',
-    '-> service.name: Str(orders)',
-    '-> db.rows: Int(9007199254740993)',
-    '-> db.raw: Bytes(AAH+/w==)',
-    '-> db.tags: Slice([Str(a), Int(2)])',
-    '-> db.map: Map({inner: Str(x)})',
-    'Status message : timeout',
+    'Name           : op-0-1',
+    'Parent ID      : eee19b7ec3c1b100',
+    '-> service.name: Str(frontend)',
+    '-> int.big: Int(9007199254740993)',
+    '-> bytes: Bytes(AAEC/v8=)',
+    '-> array: Slice([Str(a), Int(1), Empty(), Slice([Bool(false)])])',
+    '-> kvlist: Map({inner: Double(0.5), nested: Map({})})',
+    'Status message : boom',
     'SpanEvent #0',
-    '-> Trace ID: 11111111111111111111111111111111',
+    '-> Trace ID: 5b8efff798038103d269b633813fc663',
     'Start time     : 2023-11-14T22:13:20.123456789Z',
   ]) {
     assert.ok(text.includes(expected), `missing ${JSON.stringify(expected)}`);
   }
   const metrics = (await logged('detailed', 'metrics')).join('\n');
-  for (const expected of ['-> Name: latency', 'ExplicitBounds: [10]', 'Buckets: [1, 2]', 'Value: 42', 'QuantileValue: 0.5 -> 1.5']) {
+  for (const expected of [
+    '-> Name: latency',
+    'ExplicitBounds: [0, 10.5]',
+    'Buckets: [1, 1152921504606846973, 2]',
+    'Value: 41.5',
+    'QuantileValue: 0.99 -> Infinity',
+  ]) {
     assert.ok(metrics.includes(expected), `missing ${JSON.stringify(expected)}`);
   }
 });

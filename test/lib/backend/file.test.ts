@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { FileBackend, type FileOptions } from '../../../lib/backend/file.js';
 import { decodeMetricsJson, decodeTracesJson } from '../../../lib/protocol/otlp/index.js';
-import { sampleMetrics, sampleTraces } from './sample-data.js';
+import { sampleMetrics, sampleTraces } from '../../helpers/fixtures.js';
 
 const live = () => new AbortController().signal;
 

@@ -6,7 +6,7 @@ import { status } from '@grpc/grpc-js';
 import type { TestContext } from 'node:test';
 import { OtlpGrpcBackend, type OtlpGrpcOptions } from '../../../lib/backend/otlp-grpc.js';
 import { OtlpSink } from '../../helpers/otlp-sink.js';
-import { sampleMetrics, sampleTraces } from './sample-data.js';
+import { sampleMetrics, sampleTraces } from '../../helpers/fixtures.js';
 import { unusedPort } from './unused-port.js';
 
 const live = () => new AbortController().signal;

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { OtlpHttpBackend, type OtlpHttpOptions } from '../../../lib/backend/otlp-http.js';
 import { OtlpSink } from '../../helpers/otlp-sink.js';
-import { sampleMetrics, sampleTraces } from './sample-data.js';
+import { sampleMetrics, sampleTraces } from '../../helpers/fixtures.js';
 import { unusedPort } from './unused-port.js';
 
 const live = () => new AbortController().signal;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { backendFactories, backendTypes, createBackend, isBackendType } from '../../../lib/backend/registry.js';
-import { sampleTraces } from './sample-data.js';
+import { sampleTraces } from '../../helpers/fixtures.js';
 
 test('every registered name builds a backend of that type', async () => {
   const deps = { log: () => {} };
@@ -25,7 +25,7 @@ test('every registered name builds a backend of that type', async () => {
 test('the debug backend logs through deps.log unless given its own log', async () => {
   const lines: string[] = [];
   const b = createBackend('debug', { name: 'dbg' }, { log: (line) => lines.push(line) });
-  await b.exportTraces(sampleTraces(), new AbortController().signal);
+  await b.exportTraces(sampleTraces({ traceCount: 1 }), new AbortController().signal);
   assert.deepEqual(lines, ['dbg: Traces {resource spans: 2, spans: 3}']);
 });
 

@@ -7,7 +7,7 @@ import type { Backend, ExportResult } from '../../../lib/backend/backend.js';
 import { OtlpGrpcBackend } from '../../../lib/backend/otlp-grpc.js';
 import { withRetry } from '../../../lib/backend/retry.js';
 import { OtlpSink } from '../../helpers/otlp-sink.js';
-import { sampleMetrics, sampleTraces } from './sample-data.js';
+import { sampleMetrics, sampleTraces } from '../../helpers/fixtures.js';
 
 const live = () => new AbortController().signal;
 const fast = { initialIntervalMs: 5, maxIntervalMs: 20 };

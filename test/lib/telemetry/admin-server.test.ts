@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { AdminServer, parseEndpoint, text, type Routes } from '../../../lib/telemetry/admin-server.js';
+import { AdminServer, text, type Routes } from '../../../lib/telemetry/admin-server.js';
 
 async function startServer(t: TestContext, routes: Routes): Promise<AdminServer> {
   const server = new AdminServer({ name: 'test', endpoint: '127.0.0.1:0', routes });
@@ -9,14 +9,20 @@ async function startServer(t: TestContext, routes: Routes): Promise<AdminServer>
   return server;
 }
 
-void test('parseEndpoint accepts host:port, :port, port and [ipv6]:port', () => {
-  assert.deepEqual(parseEndpoint('0.0.0.0:13133'), { host: '0.0.0.0', port: 13133 });
-  assert.deepEqual(parseEndpoint(':8888'), { host: '127.0.0.1', port: 8888 });
-  assert.deepEqual(parseEndpoint('55679'), { host: '127.0.0.1', port: 55679 });
-  assert.deepEqual(parseEndpoint('[::1]:0'), { host: '::1', port: 0 });
-  assert.deepEqual(parseEndpoint('localhost:1'), { host: 'localhost', port: 1 });
+void test('the endpoint may be host:port, :port or a bare port; the host defaults to loopback', async (t) => {
+  for (const [endpoint, host] of [
+    ['0', '127.0.0.1'],
+    [':0', '127.0.0.1'],
+    ['127.0.0.1:0', '127.0.0.1'],
+    ['localhost:0', 'localhost'],
+  ] as const) {
+    const server = new AdminServer({ name: 'test', endpoint, routes: {} });
+    t.after(() => server.close());
+    await server.start();
+    assert.match(server.url, new RegExp(`^http://${host.replaceAll('.', '\\.')}:[1-9]\\d*$`), endpoint);
+  }
   for (const bad of ['', 'host', 'host:', 'host:99999', '::1:80', 'a:b:1']) {
-    assert.throws(() => parseEndpoint(bad), { code: 'INVALID_ENDPOINT' }, bad);
+    assert.throws(() => new AdminServer({ name: 'test', endpoint: bad, routes: {} }), { code: 'INVALID_ENDPOINT' }, bad);
   }
 });
 

@@ -12,11 +12,15 @@ import {
   encodeTracesProto,
 } from '../../../../lib/protocol/otlp/index.js';
 import { OtlpGrpcReceiver, type OtlpGrpcReceiverOptions } from '../../../../lib/receiver/otlp/index.js';
-import { decodeRpcStatusProto } from '../../../../lib/receiver/rpc-status.js';
+import { decodeRpcStatusProto } from '../../../../lib/protocol/rpc-status.js';
 import { Registry } from '../../../../lib/telemetry/stats.js';
 import { grpcClient, unaryCall } from '../grpc-client.js';
-import { sampleMetrics, sampleTraces } from './fixtures.js';
+import { sampleMetrics, sampleTraces } from '../../../helpers/fixtures.js';
 import { RecordingConsumer } from './recording-consumer.js';
+
+// What the receiver counts for one request of each fixture.
+const SPANS = 9; // sampleTraces(): 3 traces of 3 spans
+const DATA_POINTS = 9; // sampleMetrics(): over all its metrics
 
 async function startReceiver(t: TestContext, options: Partial<OtlpGrpcReceiverOptions> = {}, channel: grpc.ChannelOptions = {}) {
   const consumer = new RecordingConsumer();
@@ -45,7 +49,7 @@ test('traces reach the consumer unchanged and the answer is an empty ExportTrace
   assert.deepEqual(consumer.traces[0]!.traces, sampleTraces());
   assert.equal(consumer.traces[0]!.ctx.protocol, 'otlp/grpc');
   assert.match(consumer.traces[0]!.ctx.peer ?? '', /127\.0\.0\.1/);
-  assert.equal(total('received', { signal: 'traces' }), 2);
+  assert.equal(total('received', { signal: 'traces' }), SPANS);
 });
 
 test('gzip-compressed requests are accepted', async (t) => {
@@ -62,7 +66,7 @@ test('metrics reach the consumer and are counted in data points', async (t) => {
   assert.equal(r.error, undefined);
   assert.equal(r.response!.length, 0);
   assert.deepEqual(consumer.metrics[0]!.metrics, sampleMetrics());
-  assert.equal(total('received', { signal: 'metrics' }), 3);
+  assert.equal(total('received', { signal: 'metrics' }), DATA_POINTS);
 });
 
 test('a malformed request is INVALID_ARGUMENT naming the problem, and the next call succeeds', async (t) => {
@@ -82,7 +86,7 @@ test('a retryable outcome is UNAVAILABLE with RetryInfo, counted as refused', as
   assert.equal(r.error?.code, grpc.status.UNAVAILABLE);
   assert.equal(retryDelayMs(r.error), 1_500);
   assert.deepEqual(r.error.metadata.get('grpc-retry-pushback-ms'), ['1500']);
-  assert.equal(total('refused', { signal: 'traces', reason: 'kafka_unavailable' }), 2);
+  assert.equal(total('refused', { signal: 'traces', reason: 'kafka_unavailable' }), SPANS);
 });
 
 test('a retryable outcome for a full buffer is RESOURCE_EXHAUSTED with RetryInfo', async (t) => {
@@ -91,7 +95,7 @@ test('a retryable outcome for a full buffer is RESOURCE_EXHAUSTED with RetryInfo
   const r = await unaryCall(client, METRICS_EXPORT_PATH, encodeMetricsProto(sampleMetrics()));
   assert.equal(r.error?.code, grpc.status.RESOURCE_EXHAUSTED);
   assert.equal(retryDelayMs(r.error), 250);
-  assert.equal(total('refused', { signal: 'metrics', reason: 'buffer_full' }), 3);
+  assert.equal(total('refused', { signal: 'metrics', reason: 'buffer_full' }), DATA_POINTS);
 });
 
 test('a rejected outcome is INVALID_ARGUMENT with the reason, counted as refused "invalid"', async (t) => {
@@ -100,7 +104,7 @@ test('a rejected outcome is INVALID_ARGUMENT with the reason, counted as refused
   const r = await unaryCall(client, TRACE_EXPORT_PATH, encodeTracesProto(sampleTraces()));
   assert.equal(r.error?.code, grpc.status.INVALID_ARGUMENT);
   assert.equal(r.error.details, 'span without trace ID');
-  assert.equal(total('refused', { reason: 'invalid' }), 2);
+  assert.equal(total('refused', { reason: 'invalid' }), SPANS);
 });
 
 test('a consumer that throws gets the client UNAVAILABLE', async (t) => {
@@ -119,8 +123,9 @@ test('an empty request is OK without calling the consumer', async (t) => {
 });
 
 test('a request over maxRecvMsgBytes is RESOURCE_EXHAUSTED without RetryInfo, and the next call succeeds', async (t) => {
-  const { consumer, client } = await startReceiver(t, { maxRecvMsgBytes: 1024 });
-  const r = await unaryCall(client, TRACE_EXPORT_PATH, Buffer.alloc(4096));
+  // Room for sampleTraces() (about 2.5 KiB), not for twice the limit.
+  const { consumer, client } = await startReceiver(t, { maxRecvMsgBytes: 4096 });
+  const r = await unaryCall(client, TRACE_EXPORT_PATH, Buffer.alloc(8192));
   assert.equal(r.error?.code, grpc.status.RESOURCE_EXHAUSTED);
   assert.deepEqual(r.error.metadata.get('grpc-status-details-bin'), []);
   assert.equal(consumer.traces.length, 0);

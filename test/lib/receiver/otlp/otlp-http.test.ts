@@ -12,10 +12,14 @@ import {
   encodeTracesProto,
 } from '../../../../lib/protocol/otlp/index.js';
 import { OtlpHttpReceiver, type OtlpHttpReceiverOptions } from '../../../../lib/receiver/otlp/index.js';
-import { decodeRpcStatusProto } from '../../../../lib/receiver/rpc-status.js';
+import { decodeRpcStatusProto } from '../../../../lib/protocol/rpc-status.js';
 import { Registry } from '../../../../lib/telemetry/stats.js';
-import { sampleMetrics, sampleTraces } from './fixtures.js';
+import { sampleMetrics, sampleTraces } from '../../../helpers/fixtures.js';
 import { RecordingConsumer } from './recording-consumer.js';
+
+// What the receiver counts for one request of each fixture.
+const SPANS = 9; // sampleTraces(): 3 traces of 3 spans
+const DATA_POINTS = 9; // sampleMetrics(): over all its metrics
 
 const PROTO = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
@@ -50,7 +54,7 @@ test('protobuf traces reach the consumer unchanged and get an empty ExportTraceS
   assert.deepEqual(consumer.traces[0]!.traces, sampleTraces());
   assert.equal(consumer.traces[0]!.ctx.protocol, 'otlp/http');
   assert.equal(consumer.traces[0]!.ctx.peer, '127.0.0.1');
-  assert.equal(total('received', { signal: 'traces' }), 2);
+  assert.equal(total('received', { signal: 'traces' }), SPANS);
 });
 
 test('OTLP/JSON traces with a charset parameter get a JSON response', async (t) => {
@@ -84,7 +88,7 @@ test('metrics reach the consumer and are counted in data points', async (t) => {
   assert.equal(res.status, 200);
   assert.equal(res.body.length, 0, 'full success is the empty message');
   assert.deepEqual(consumer.metrics[0]!.metrics, sampleMetrics());
-  assert.equal(total('received', { signal: 'metrics' }), 3);
+  assert.equal(total('received', { signal: 'metrics' }), DATA_POINTS);
 });
 
 test('a malformed protobuf body is 400 with a protobuf Status naming the problem, and the server keeps serving', async (t) => {
@@ -158,7 +162,7 @@ test('a retryable outcome is 503 with Retry-After and a Status carrying RetryInf
     message: 'temporarily unable to accept data (kafka_unavailable); retry later',
     retryAfterMs: 2_000,
   });
-  assert.equal(total('refused', { signal: 'traces', reason: 'kafka_unavailable' }), 2);
+  assert.equal(total('refused', { signal: 'traces', reason: 'kafka_unavailable' }), SPANS);
 });
 
 test('a retryable outcome for a full buffer is 429 with Retry-After', async (t) => {
@@ -170,7 +174,7 @@ test('a retryable outcome for a full buffer is 429 with Retry-After', async (t) 
   const status = JSON.parse(res.body.toString()) as { code: number; details: unknown[] };
   assert.equal(status.code, 8);
   assert.deepEqual(status.details, [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '3.000s' }]);
-  assert.equal(total('refused', { signal: 'metrics', reason: 'buffer_full' }), 3);
+  assert.equal(total('refused', { signal: 'metrics', reason: 'buffer_full' }), DATA_POINTS);
 });
 
 test('a rejected outcome is 400 with the reason, counted as refused "invalid"', async (t) => {
@@ -179,7 +183,7 @@ test('a rejected outcome is 400 with the reason, counted as refused "invalid"', 
   const res = await post('/v1/traces', encodeTracesProto(sampleTraces()), { 'content-type': PROTO });
   assert.equal(res.status, 400);
   assert.deepEqual(decodeRpcStatusProto(res.body), { code: 3, message: 'span without trace ID' });
-  assert.equal(total('refused', { reason: 'invalid' }), 2);
+  assert.equal(total('refused', { reason: 'invalid' }), SPANS);
 });
 
 test('a consumer that throws gets the client a 503, not a 500', async (t) => {
