@@ -24,10 +24,13 @@ export class InvalidInputError extends OcsvcError {
 /** A dependency (Kafka, a backend, a full buffer) refused for now; try again later. */
 export class UnavailableError extends OcsvcError {
   readonly retryAfterMs: number;
-  constructor(message: string, options: { cause?: unknown; code?: string; retryAfterMs?: number } = {}) {
+  /** Out of room (a full buffer, a limit) rather than a dependency down: clients see RESOURCE_EXHAUSTED / 429. */
+  readonly exhausted: boolean;
+  constructor(message: string, options: { cause?: unknown; code?: string; retryAfterMs?: number; exhausted?: boolean } = {}) {
     super(options.code ?? 'UNAVAILABLE', message, { cause: options.cause, retryable: true });
     this.name = 'UnavailableError';
     this.retryAfterMs = options.retryAfterMs ?? 1_000;
+    this.exhausted = options.exhausted ?? false;
   }
 }
 

@@ -124,7 +124,7 @@ export class MemoryBus implements Bus, MemoryBroker {
       });
     }
     if (this.bytes + total > this.maxBytes) {
-      throw new UnavailableError('bus full', { code: 'BUS_FULL', retryAfterMs: this.fullRetryAfterMs });
+      throw new UnavailableError('bus full', { code: 'BUS_FULL', retryAfterMs: this.fullRetryAfterMs, exhausted: true });
     }
     const timestampMs = Date.now();
     const touched = new Set<number>();

@@ -5,7 +5,16 @@ import type { Traces } from '../model/trace.js';
 
 export type Outcome =
   | { status: 'ok' }
-  | { status: 'retryable'; reason: string; retryAfterMs: number }
+  | {
+      status: 'retryable';
+      /** A short fixed word (it becomes a metric label), e.g. 'bus_full'. */
+      reason: string;
+      /** What the client is told; defaults to the reason. */
+      message?: string;
+      retryAfterMs: number;
+      /** Out of room rather than a dependency down: RESOURCE_EXHAUSTED / 429 instead of UNAVAILABLE / 503. */
+      exhausted?: boolean;
+    }
   | { status: 'rejected'; reason: string };
 
 export interface ReceiveContext {

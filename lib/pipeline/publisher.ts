@@ -60,10 +60,16 @@ export class Publisher implements TelemetryConsumer {
       await bus.produce(topic, records);
     } catch (err) {
       // Nothing is acknowledged that the bus does not hold: the client retries.
-      const reason = err instanceof UnavailableError ? err.code.toLowerCase() : 'bus_error';
+      const known = err instanceof UnavailableError ? err : undefined;
+      const reason = known?.code.toLowerCase() ?? 'bus_error';
       stats.refused(items, reason, signal);
-      const retryAfterMs = err instanceof UnavailableError ? err.retryAfterMs : 1_000;
-      return { status: 'retryable', reason: `publishing to ${topic} failed: ${errorMessage(err)}`, retryAfterMs };
+      return {
+        status: 'retryable',
+        reason,
+        message: `publishing to ${topic} failed: ${errorMessage(err)}`,
+        retryAfterMs: known?.retryAfterMs ?? 1_000,
+        exhausted: known?.exhausted ?? false,
+      };
     }
     stats.sent(items, signal);
     return { status: 'ok' };

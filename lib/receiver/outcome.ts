@@ -4,8 +4,8 @@
 // (protocol/otlp.md, "Failures" and "Throttling"):
 //   ok        -> gRPC OK                  / HTTP 200
 //   rejected  -> gRPC INVALID_ARGUMENT    / HTTP 400 (never retried by clients)
-//   retryable -> gRPC UNAVAILABLE         / HTTP 503, or, when the reason is a
-//                full buffer or a limit,
+//   retryable -> gRPC UNAVAILABLE         / HTTP 503, or, when out of room
+//                (`exhausted`: a full buffer or a limit),
 //                gRPC RESOURCE_EXHAUSTED  / HTTP 429; both with a retry delay.
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { InvalidInputError, UnavailableError } from '../errors.js';
@@ -16,16 +16,6 @@ export type RetryableOutcome = Extract<Outcome, { status: 'retryable' }>;
 /** The delay suggested when a consumer throws something unexpected. */
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
 
-// Reasons that mean "we are out of room for now" rather than "a dependency is
-// down". Consumers should use reasons such as 'buffer_full', 'memory_limit',
-// 'rate_limited', 'quota_exceeded' or 'overloaded' for these.
-const RESOURCE_WORDS = ['full', 'limit', 'exhaust', 'memory', 'quota', 'throttl', 'overload', 'backpressure'] as const;
-
-export function isResourceLimit(reason: string): boolean {
-  const lower = reason.toLowerCase();
-  return RESOURCE_WORDS.some((word) => lower.includes(word));
-}
-
 /**
  * The Outcome for a consumer that threw instead of answering. A throw is a
  * bug or an unexpected failure: asking the client to retry loses nothing,
@@ -34,7 +24,7 @@ export function isResourceLimit(reason: string): boolean {
 export function outcomeFromError(err: unknown): Outcome {
   if (err instanceof InvalidInputError) return { status: 'rejected', reason: err.message };
   if (err instanceof UnavailableError) {
-    return { status: 'retryable', reason: err.code.toLowerCase(), retryAfterMs: err.retryAfterMs };
+    return { status: 'retryable', reason: err.code.toLowerCase(), message: err.message, retryAfterMs: err.retryAfterMs, exhausted: err.exhausted };
   }
   // The reason becomes a metric label: keep it a fixed word, not the message.
   return { status: 'retryable', reason: 'internal', retryAfterMs: DEFAULT_RETRY_AFTER_MS };
@@ -47,7 +37,7 @@ export function grpcCodeFor(outcome: Outcome): GrpcStatus {
     case 'rejected':
       return GrpcStatus.INVALID_ARGUMENT;
     case 'retryable':
-      return isResourceLimit(outcome.reason) ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.UNAVAILABLE;
+      return outcome.exhausted ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.UNAVAILABLE;
   }
 }
 
@@ -58,7 +48,7 @@ export function httpStatusFor(outcome: Outcome): 200 | 400 | 429 | 503 {
     case 'rejected':
       return 400;
     case 'retryable':
-      return isResourceLimit(outcome.reason) ? 429 : 503;
+      return outcome.exhausted ? 429 : 503;
   }
 }
 
@@ -75,6 +65,6 @@ export function outcomeMessage(outcome: Outcome): string {
     case 'rejected':
       return outcome.reason;
     case 'retryable':
-      return `temporarily unable to accept data (${outcome.reason}); retry later`;
+      return `temporarily unable to accept data (${outcome.message ?? outcome.reason}); retry later`;
   }
 }

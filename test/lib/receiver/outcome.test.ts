@@ -5,7 +5,6 @@ import { InvalidInputError, UnavailableError } from '../../../lib/errors.js';
 import {
   grpcCodeFor,
   httpStatusFor,
-  isResourceLimit,
   outcomeFromError,
   retryAfterSeconds,
 } from '../../../lib/receiver/outcome.js';
@@ -15,8 +14,8 @@ test('each outcome maps to the OTLP status of both transports', () => {
     [{ status: 'ok' }, status.OK, 200],
     [{ status: 'rejected', reason: 'bad span' }, status.INVALID_ARGUMENT, 400],
     [{ status: 'retryable', reason: 'kafka unavailable', retryAfterMs: 1 }, status.UNAVAILABLE, 503],
-    [{ status: 'retryable', reason: 'buffer_full', retryAfterMs: 1 }, status.RESOURCE_EXHAUSTED, 429],
-    [{ status: 'retryable', reason: 'memory_limit', retryAfterMs: 1 }, status.RESOURCE_EXHAUSTED, 429],
+    [{ status: 'retryable', reason: 'buffer_full', retryAfterMs: 1, exhausted: true }, status.RESOURCE_EXHAUSTED, 429],
+    [{ status: 'retryable', reason: 'buffer_full', retryAfterMs: 1, exhausted: false }, status.UNAVAILABLE, 503],
   ] as const;
   for (const [outcome, grpcCode, httpStatus] of table) {
     assert.equal(grpcCodeFor(outcome), grpcCode, JSON.stringify(outcome));
@@ -24,19 +23,14 @@ test('each outcome maps to the OTLP status of both transports', () => {
   }
 });
 
-test('resource-limit reasons are recognised whatever their case', () => {
-  assert.ok(isResourceLimit('SPOOL_FULL'));
-  assert.ok(isResourceLimit('rate_limited'));
-  assert.ok(!isResourceLimit('unavailable'));
-  assert.ok(!isResourceLimit('internal'));
-});
-
 test('a thrown error becomes retryable unless it says the input is invalid', () => {
   assert.deepEqual(outcomeFromError(new InvalidInputError('no trace id')), { status: 'rejected', reason: 'no trace id' });
-  assert.deepEqual(outcomeFromError(new UnavailableError('full', { code: 'BUFFER_FULL', retryAfterMs: 2_500 })), {
+  assert.deepEqual(outcomeFromError(new UnavailableError('buffer is full', { code: 'BUFFER_FULL', retryAfterMs: 2_500, exhausted: true })), {
     status: 'retryable',
     reason: 'buffer_full',
+    message: 'buffer is full',
     retryAfterMs: 2_500,
+    exhausted: true,
   });
   assert.deepEqual(outcomeFromError(new TypeError('oops')), { status: 'retryable', reason: 'internal', retryAfterMs: 1_000 });
 });

@@ -91,7 +91,7 @@ test('a retryable outcome is UNAVAILABLE with RetryInfo, counted as refused', as
 
 test('a retryable outcome for a full buffer is RESOURCE_EXHAUSTED with RetryInfo', async (t) => {
   const { consumer, client, total } = await startReceiver(t);
-  consumer.outcome = { status: 'retryable', reason: 'buffer_full', retryAfterMs: 250 };
+  consumer.outcome = { status: 'retryable', reason: 'buffer_full', retryAfterMs: 250, exhausted: true };
   const r = await unaryCall(client, METRICS_EXPORT_PATH, encodeMetricsProto(sampleMetrics()));
   assert.equal(r.error?.code, grpc.status.RESOURCE_EXHAUSTED);
   assert.equal(retryDelayMs(r.error), 250);

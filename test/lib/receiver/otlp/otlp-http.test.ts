@@ -167,7 +167,7 @@ test('a retryable outcome is 503 with Retry-After and a Status carrying RetryInf
 
 test('a retryable outcome for a full buffer is 429 with Retry-After', async (t) => {
   const { consumer, post, total } = await startReceiver(t);
-  consumer.outcome = { status: 'retryable', reason: 'buffer_full', retryAfterMs: 3_000 };
+  consumer.outcome = { status: 'retryable', reason: 'buffer_full', retryAfterMs: 3_000, exhausted: true };
   const res = await post('/v1/metrics', encodeMetricsJson(sampleMetrics()), { 'content-type': JSON_TYPE });
   assert.equal(res.status, 429);
   assert.equal(res.headers.get('retry-after'), '3');
