@@ -31,11 +31,11 @@ function sinkTraces(sink: OtlpSink): Traces[] {
 }
 
 function fileTraces(path: string): Traces[] {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    return [];
+    return []; // not written yet
   }
   return text.split('\n').filter(Boolean).map((line) => decodeTracesJson(line));
 }

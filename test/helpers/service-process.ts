@@ -79,7 +79,7 @@ export async function startService(
     );
   } catch (err) {
     await proc.kill();
-    throw new Error(`${(err as Error).message}\n--- ${role} output ---\n${output.slice(-40).join('\n')}`);
+    throw new Error(`${(err as Error).message}\n--- ${role} output ---\n${output.slice(-40).join('\n')}`, { cause: err });
   }
   return proc;
 }
