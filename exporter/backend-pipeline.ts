@@ -82,16 +82,24 @@ export class BackendPipeline implements Component {
       await batch.heartbeat();
     };
     for (const record of batch.records) {
+      let data: unknown;
+      let n = 0;
       try {
-        const data = codec.decode(record.value);
-        chunk.push(data);
-        items += codec.count(data);
+        data = codec.decode(record.value);
+        n = codec.count(data);
       } catch (err) {
+        data = undefined;
         this.stats.dropped(1, 'undecodable_record', signal);
         this.o.log.warn('dropping an undecodable record', { topic: record.topic, partition: record.partition, offset: String(record.offset), err: errorMessage(err) });
       }
+      // Send what we have before this record would take the request past the
+      // bound; a single record larger than the bound goes alone.
+      if (data !== undefined && items > 0 && items + n > this.o.maxBatchItems) await flush();
+      if (data !== undefined) {
+        chunk.push(data);
+        items += n;
+      }
       last = record;
-      if (items >= this.o.maxBatchItems) await flush();
     }
     await flush();
   }

@@ -49,6 +49,7 @@ export class Sampler implements Component {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private paused = false;
+  private closing = false;
   private storeDown = false;
   private readonly forwards = new Set<Promise<void>>();
   private unregister: (() => void) | undefined;
@@ -77,6 +78,7 @@ export class Sampler implements Component {
   }
 
   readonly close = closeOnce(async () => {
+    this.closing = true;
     if (this.timer) clearInterval(this.timer);
     const consumer = this.consumer;
     if (consumer) consumer.pause(consumer.assignment());
@@ -113,6 +115,8 @@ export class Sampler implements Component {
 
   private onAssign(tps: TopicPartition[]): void {
     for (const tp of tps) this.state(tp.topic, tp.partition);
+    // A partition gained while over the memory bound waits like the others.
+    if (this.paused || this.closing) this.consumer?.pause(tps);
   }
 
   private onRevoke(tps: TopicPartition[]): void {
@@ -145,12 +149,12 @@ export class Sampler implements Component {
         continue;
       }
       this.stats.received(spans, 'traces');
-      const verdict = this.cache.get(traceId);
-      if (verdict === 'drop') {
+      const decided = this.cache.get(traceId);
+      if (decided?.verdict === 'drop') {
         state.seen(record.offset);
         this.stats.dropped(spans, 'sampled_out', 'traces');
-      } else if (verdict === 'keep') {
-        this.forward(state, [record], spans, record.offset, 'late_span');
+      } else if (decided?.verdict === 'keep') {
+        this.forward(state, [record], spans, record.offset, decided.policy);
       } else {
         state.add(traceId, record, spans, nowMs);
       }
@@ -164,7 +168,7 @@ export class Sampler implements Component {
 
   private applyMemoryBound(): void {
     const consumer = this.consumer;
-    if (!consumer) return;
+    if (!consumer || this.closing) return;
     const bytes = this.bufferedBytes();
     if (!this.paused && bytes >= this.o.maxBufferedBytes) {
       this.paused = true;
@@ -220,7 +224,7 @@ export class Sampler implements Component {
     this.storeDown = false;
     due.forEach(({ state, trace }, i) => {
       const decision = decisions[i]!;
-      this.cache.set(trace.traceId, decision.verdict);
+      this.cache.set(trace.traceId, decision);
       state.remove(trace);
       if (this.partitions.get(`${state.topic}/${state.partition}`) !== state) return; // revoked meanwhile
       this.record(decision.verdict, decision.policy);

@@ -5,7 +5,7 @@
 // resource, keyed by a hash of the resource, so a series stays on one partition.
 import { createHash } from 'node:crypto';
 import type { Bus, OutRecord } from '../bus/bus.js';
-import { errorMessage, UnavailableError } from '../errors.js';
+import { errorMessage, InvalidInputError, UnavailableError } from '../errors.js';
 import { idToBytes } from '../model/ids.js';
 import { dataPointCount, type Metrics } from '../model/metrics.js';
 import { spanCount, type Traces } from '../model/trace.js';
@@ -59,6 +59,12 @@ export class Publisher implements TelemetryConsumer {
     try {
       await bus.produce(topic, records);
     } catch (err) {
+      if (err instanceof InvalidInputError) {
+        // The bus can never take this (e.g. a record over its size limit):
+        // retrying would loop for ever.
+        stats.refused(items, 'invalid', signal);
+        return { status: 'rejected', reason: `publishing to ${topic} refused: ${err.message}` };
+      }
       // Nothing is acknowledged that the bus does not hold: the client retries.
       const known = err instanceof UnavailableError ? err : undefined;
       const reason = known?.code.toLowerCase() ?? 'bus_error';
