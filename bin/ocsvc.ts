@@ -62,8 +62,12 @@ function validate(file: string | undefined, service: string | undefined): number
     process.stdout.write(`${file}: valid configuration for ${fits.join(', ')}\n`);
     return 0;
   }
-  // Show the problems of the service the file is closest to.
-  failures.sort((a, b) => a.error.problems.length - b.error.problems.length);
+  // Show the problems of the service the file is closest to: the one that
+  // has every section the file has, then the one with the fewest problems.
+  const unknownSections = (e: ConfigError) => e.problems.filter((p) => /^\w+: unknown key/.test(p)).length;
+  failures.sort(
+    (a, b) => unknownSections(a.error) - unknownSections(b.error) || a.error.problems.length - b.error.problems.length,
+  );
   const best = failures[0]!;
   process.stderr.write(`${file}: not valid for ${service ?? 'any service'}; closest: ${best.service}\n${best.error.message}\n`);
   return 1;

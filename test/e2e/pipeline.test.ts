@@ -14,7 +14,7 @@ import { kafkaBrokers, redisUrl, uniqueName } from '../harness/env.js';
 import { freePorts } from '../harness/free-port.js';
 import { waitFor } from '../harness/wait-for.js';
 import { OtlpSink } from '../helpers/otlp-sink.js';
-import { startService, type ServiceProcess } from '../helpers/service-process.js';
+import { scrape, startService, type ServiceProcess } from '../helpers/service-process.js';
 import { assertSameSpan, flatten, sendTraces, type Transport } from './otel-sdk.js';
 
 const TRANSPORTS: Transport[] = ['grpc', 'http/protobuf', 'http/json'];
@@ -79,14 +79,15 @@ function kafkaEnv(t: TestContext): Record<string, string> | undefined {
   };
 }
 
-test('spans from the OpenTelemetry SDK arrive unchanged through agent, Kafka, sampler, Redis and exporter', async (t) => {
+test('spans from the OpenTelemetry SDK arrive unchanged through agent and ingester, Kafka, sampler, Redis and exporter', async (t) => {
   const kafka = kafkaEnv(t);
   const redis = redisUrl(t);
   if (!kafka || !redis) return;
   const sink = await OtlpSink.start(t);
   const file = join(mkdtempSync(join(tmpdir(), 'ocsvc-e2e-')), 'spans.jsonl');
-  const [grpcPort, httpPort] = await freePorts(2);
+  const [grpcPort, httpPort, ingesterGrpcPort, ingesterHttpPort] = await freePorts(4);
   const endpoints = { grpc: `127.0.0.1:${grpcPort}`, http: `127.0.0.1:${httpPort}` };
+  const ingesterEndpoints = { grpc: `127.0.0.1:${ingesterGrpcPort}`, http: `127.0.0.1:${ingesterHttpPort}` };
   const group = uniqueName('group');
 
   const exporter = await startService(t, 'exporter', { ...kafka, OCSVC_EXPORTER_GROUP_PREFIX: group, OCSVC_EXPORTER_BACKENDS: backendsEnv(sink, file) });
@@ -104,15 +105,35 @@ test('spans from the OpenTelemetry SDK arrive unchanged through agent, Kafka, sa
     OCSVC_RECEIVERS_OTLP_HTTP_ENDPOINT: endpoints.http,
   });
 
+  const ingester = await startService(t, 'ingester', {
+    ...kafka,
+    OCSVC_RECEIVERS_OTLP_GRPC_ENDPOINT: ingesterEndpoints.grpc,
+    OCSVC_RECEIVERS_OTLP_HTTP_ENDPOINT: ingesterEndpoints.http,
+  });
+
   const sent: ReadableSpan[] = [];
   for (const transport of TRANSPORTS) sent.push(...(await sendTraces(transport, endpoints, 5, group)));
-  assert.equal(sent.length, 3 * 5 * 3);
+  for (const transport of TRANSPORTS) sent.push(...(await sendTraces(transport, ingesterEndpoints, 2, group)));
+  assert.equal(sent.length, 3 * 5 * 3 + 3 * 2 * 3);
 
   const atSink = await expectArrived('the OTLP backend', () => sinkTraces(sink), sent);
   const inFile = await expectArrived('the file backend', () => fileTraces(file), sent);
   for (const copies of [atSink, inFile]) assert.deepEqual([...copies.values()].filter((n) => n > 1), [], 'no duplicates without failures');
 
-  await stopAll([agent, sampler, exporter]);
+  // Each tier's self-metrics account for every span, and consumers report their lag.
+  assert.equal(await scrape(agent, 'ocsvc_component_sent_items_total', { component: 'publisher' }), 45);
+  assert.equal(await scrape(ingester, 'ocsvc_component_sent_items_total', { component: 'publisher' }), 18);
+  assert.equal(await scrape(sampler, 'ocsvc_component_sent_items_total', { component: 'sampler' }), sent.length);
+  await waitFor(async () => (await scrape(exporter, 'ocsvc_component_sent_items_total', { component: 'exporter/sink' })) === sent.length, {
+    what: 'the exporter to count every span sent',
+  });
+  const lagLines = (await (await fetch(exporter.metricsUrl)).text())
+    .split('\n')
+    .filter((l) => l.startsWith('ocsvc_kafka_consumer_lag{') && l.includes(`group="${group}-sink"`));
+  assert.ok(lagLines.length > 0, 'the exporter reports its consumer lag per partition');
+  for (const line of lagLines) assert.match(line, / 0$/, 'everything exported and committed');
+
+  await stopAll([agent, ingester, sampler, exporter]);
 });
 
 test('the same spans arrive unchanged through all-in-one mode', async (t) => {
