@@ -44,7 +44,8 @@ export async function handleExport<T>(
   } catch (err) {
     outcome = outcomeFromError(err);
   }
-  if (outcome.status === 'retryable') deps.stats.refused(items, outcome.reason, sig.signal);
+  if (outcome.status === 'ok') deps.stats.sent(items, sig.signal);
+  else if (outcome.status === 'retryable') deps.stats.refused(items, outcome.reason, sig.signal);
   // The reason of a rejection describes the data; the label stays one fixed word.
   else if (outcome.status === 'rejected') deps.stats.refused(items, 'invalid', sig.signal);
   return outcome;

@@ -50,6 +50,7 @@ test('traces reach the consumer unchanged and the answer is an empty ExportTrace
   assert.equal(consumer.traces[0]!.ctx.protocol, 'otlp/grpc');
   assert.match(consumer.traces[0]!.ctx.peer ?? '', /127\.0\.0\.1/);
   assert.equal(total('received', { signal: 'traces' }), SPANS);
+  assert.equal(total('sent', { signal: 'traces' }), SPANS, 'accepted by the consumer: sent');
 });
 
 test('gzip-compressed requests are accepted', async (t) => {
@@ -87,6 +88,7 @@ test('a retryable outcome is UNAVAILABLE with RetryInfo, counted as refused', as
   assert.equal(retryDelayMs(r.error), 1_500);
   assert.deepEqual(r.error.metadata.get('grpc-retry-pushback-ms'), ['1500']);
   assert.equal(total('refused', { signal: 'traces', reason: 'kafka_unavailable' }), SPANS);
+  assert.equal(total('sent', { signal: 'traces' }), 0, 'nothing refused counts as sent');
 });
 
 test('a retryable outcome for a full buffer is RESOURCE_EXHAUSTED with RetryInfo', async (t) => {
