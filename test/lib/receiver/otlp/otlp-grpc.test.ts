@@ -29,7 +29,7 @@ async function startReceiver(t: TestContext, options: Partial<OtlpGrpcReceiverOp
   await receiver.start();
   t.after(() => receiver.close());
   const client = grpcClient(t, receiver.port, channel);
-  const total = (counter: 'received' | 'refused', where: Record<string, string> = {}) =>
+  const total = (counter: 'received' | 'sent' | 'refused', where: Record<string, string> = {}) =>
     registry.total(`ocsvc_component_${counter}_items_total`, { component: 'otlp/grpc', ...where });
   return { receiver, consumer, registry, client, total };
 }
