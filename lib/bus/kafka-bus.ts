@@ -6,15 +6,16 @@
 // cached until a produce fails. Retries are bounded so that a produce against
 // a down broker fails in bounded time with UnavailableError, and the receiver
 // can answer its client with a retryable error rather than hold it.
-import { Kafka, type Admin, type KafkaConfig, type Producer } from 'kafkajs';
+import { Kafka, type Admin, type KafkaConfig, type Message, type Producer } from 'kafkajs';
 import { InvalidInputError, UnavailableError } from '../errors.js';
 import { closeAll, closeOnce, sleep } from '../lifecycle.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import type { Bus, Consumer, ConsumerOptions, OutRecord, TopicSpec } from './bus.js';
 import { KafkaConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
-import { isUnknownTopic, toBusError } from './kafka-errors.js';
+import { isProducerFenced, isUnknownTopic, toBusError } from './kafka-errors.js';
 import { kafkaLogCreator, kafkaLogLevel, type KafkaLogLevel } from './kafka-log.js';
 import { choosePartition } from './partitioner.js';
+import { SendQueue } from './send-queue.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -30,6 +31,8 @@ export interface KafkaBusOptions {
   retries?: number;
   /** Bound on one produce() call, retries included. Default 30 s. */
   produceTimeoutMs?: number;
+  /** Concurrent produce() calls share one request up to this many bytes. Default 768 KiB. */
+  maxRequestBytes?: number;
   /** For topic specs that give none. Default -1: the broker's default.replication.factor. */
   replicationFactor?: number;
   /** KafkaJS's own log lines at this level and above. Default 'warn'. */
@@ -54,7 +57,9 @@ export class KafkaBus implements Bus {
   readonly name = 'kafka-bus';
   readonly close: () => Promise<void>;
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer;
+  private readonly sendQueue: SendQueue<Message>;
+  private readonly retry: { retries: number; initialRetryTime: number; maxRetryTime: number };
   private readonly admin: Admin;
   private readonly logger: Logger;
   private readonly consumers = new Set<KafkaConsumer>();
@@ -87,11 +92,17 @@ export class KafkaBus implements Bus {
       logLevel: kafkaLogLevel(options.logLevel ?? 'warn'),
       logCreator: kafkaLogCreator(this.logger),
     });
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: { ...retry, retries: Math.max(1, retry.retries) }, // KafkaJS refuses an idempotent producer without retries
+    this.retry = retry;
+    this.producer = this.newProducer();
+    this.sendQueue = new SendQueue<Message>({
+      maxRequestBytes: options.maxRequestBytes ?? 768 * 1024, // under the broker's default message.max.bytes (1 MiB)
+      timeoutMs: this.produceTimeoutMs,
+      send: (batch) => this.sendBatch(batch),
+      toError: (err, topics) => {
+        // The partition count may be what changed (or a topic is gone): read it again next time.
+        for (const topic of topics) this.partitionCounts.delete(topic);
+        return toBusError(err, `producing to ${topics.join(', ')}`);
+      },
     });
     this.admin = this.kafka.admin({ retry });
     this.close = closeOnce(() => this.doClose());
@@ -163,24 +174,48 @@ export class KafkaBus implements Bus {
       headers: r.headers,
       partition: choosePartition(r, partitions, next),
     }));
+    let bytes = 0;
+    for (const r of records) bytes += r.value.length + (r.key?.length ?? 0);
+    await this.sendQueue.push(topic, messages, bytes);
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { ...this.retry, retries: Math.max(1, this.retry.retries) }, // KafkaJS refuses an idempotent producer without retries
+    });
+  }
+
+  /** One request for everything queued (called by the send queue, never twice at once). */
+  private async sendBatch(batch: { topic: string; messages: Message[] }[]): Promise<void> {
     await this.connectProducer();
-    const deadline = new AbortController();
-    try {
-      const send = this.producer.send({ topic, messages, acks: -1, timeout: this.requestTimeoutMs });
-      const timedOut = sleep(this.produceTimeoutMs, deadline.signal).then(
-        () => {
-          throw new UnavailableError(`producing to ${topic}: no acknowledgement within ${this.produceTimeoutMs} ms`, { code: 'BUS_TIMEOUT' });
-        },
-        () => undefined, // aborted: the send settled first
-      );
-      await Promise.race([send, timedOut]);
-    } catch (err) {
-      // The partition count may be what changed (or the topic is gone): read it again next time.
-      this.partitionCounts.delete(topic);
-      throw toBusError(err, `producing to ${topic}`);
-    } finally {
-      deadline.abort();
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, messages } of batch) {
+      const list = byTopic.get(topic);
+      if (list) list.push(...messages);
+      else byTopic.set(topic, [...messages]);
     }
+    try {
+      await this.producer.sendBatch({
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        acks: -1,
+        timeout: this.requestTimeoutMs,
+      });
+    } catch (err) {
+      if (isProducerFenced(err)) await this.replaceProducer();
+      throw err;
+    }
+  }
+
+  /** After the broker lost track of our producer ID or sequence, only a new producer can send again. */
+  private async replaceProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.producerReady = undefined;
+    this.logger.warn('kafka producer state rejected by the broker; starting a new producer');
+    await old.disconnect().catch(() => undefined);
   }
 
   consumer(options: ConsumerOptions): Consumer {

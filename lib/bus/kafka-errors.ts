@@ -28,6 +28,13 @@ export function isRebalancing(err: unknown): boolean {
   return types(err).some((t) => REBALANCING.has(t));
 }
 
+// The broker no longer accepts this producer's ID, epoch or sequence numbers.
+const PRODUCER_FENCED = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+
+export function isProducerFenced(err: unknown): boolean {
+  return types(err).some((t) => PRODUCER_FENCED.has(t));
+}
+
 export function isUnknownTopic(err: unknown): boolean {
   return types(err).includes('UNKNOWN_TOPIC_OR_PARTITION');
 }

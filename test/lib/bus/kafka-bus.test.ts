@@ -122,3 +122,44 @@ test('a long handler call that heartbeats learns of a rebalance through its sign
   assert.ok(b.assignment().length > 0, 'the new member got partitions');
   assert.ok(abortedBy instanceof UnavailableError);
 });
+
+// Regression: a fresh bus hit by many concurrent produce() calls used to send
+// them concurrently on KafkaJS's idempotent producer; the broker answered
+// OUT_OF_ORDER_SEQUENCE_NUMBER and every later produce failed.
+test('many concurrent produce calls on a fresh bus are all acknowledged and all land', async (t) => {
+  const brokers = kafkaBrokers(t);
+  if (!brokers) return;
+  const topic = uniqueName('concurrent');
+  const setup = kafkaBus(t, brokers);
+  await setup.start();
+  await setup.ensureTopics([{ topic, partitions: 6 }]);
+  const bus = kafkaBus(t, brokers);
+  await bus.start();
+  const calls = 64;
+  const perCall = 5;
+  await Promise.all(
+    Array.from({ length: calls }, (_, c) =>
+      bus.produce(
+        topic,
+        Array.from({ length: perCall }, (_, i) => ({ key: Buffer.from(`k-${c}-${i}`), value: Buffer.from(`v-${c}-${i}`) })),
+      ),
+    ),
+  );
+  // And the producer still works afterwards.
+  await bus.produce(topic, [{ key: Buffer.from('after'), value: Buffer.from('after') }]);
+  const seen = new Set<string>();
+  const consumer = bus.consumer({
+    groupId: uniqueName('concurrent-group'),
+    topics: [topic],
+    fromBeginning: true,
+    handler: async (batch) => {
+      for (const r of batch.records) seen.add(r.value.toString());
+    },
+  });
+  t.after(() => consumer.close());
+  await consumer.start();
+  const deadline = Date.now() + 30_000;
+  while (seen.size < calls * perCall + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(seen.size, calls * perCall + 1);
+  for (let c = 0; c < calls; c++) for (let i = 0; i < perCall; i++) assert.ok(seen.has(`v-${c}-${i}`));
+});
