@@ -49,6 +49,8 @@ export class Sampler implements Component {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private paused = false;
+  /** Bytes of kept spans being produced: still in memory, so under the bound too. */
+  private forwardingBytes = 0;
   private closing = false;
   private storeDown = false;
   private readonly forwards = new Set<Promise<void>>();
@@ -70,7 +72,7 @@ export class Sampler implements Component {
     });
     this.unregister = this.o.registry.collect(() => [
       { name: 'ocsvc_sampler_buffered_traces', help: 'Traces waiting for a decision.', type: 'gauge', labels: {}, value: this.bufferedTraces() },
-      { name: 'ocsvc_sampler_buffered_bytes', help: 'Bytes of spans waiting for a decision.', type: 'gauge', labels: {}, value: this.bufferedBytes() },
+      { name: 'ocsvc_sampler_buffered_bytes', help: 'Bytes of spans held: waiting for a decision or being produced.', type: 'gauge', labels: {}, value: this.bufferedBytes() + this.forwardingBytes },
       ...lagSamples(this.consumer, this.o.groupId),
     ]);
     await this.consumer.start();
@@ -156,7 +158,9 @@ export class Sampler implements Component {
       } else if (decided?.verdict === 'keep') {
         this.forward(state, [record], spans, record.offset, decided.policy);
       } else {
-        state.add(traceId, record, spans, nowMs);
+        // A consumed value may be a view into a whole fetch response: keep a
+        // copy of just its bytes, or one buffered span pins megabytes.
+        state.add(traceId, { ...record, value: Buffer.from(record.value), key: record.key && Buffer.from(record.key) }, spans, nowMs);
       }
     }
     this.applyMemoryBound();
@@ -169,7 +173,7 @@ export class Sampler implements Component {
   private applyMemoryBound(): void {
     const consumer = this.consumer;
     if (!consumer || this.closing) return;
-    const bytes = this.bufferedBytes();
+    const bytes = this.bufferedBytes() + this.forwardingBytes;
     if (!this.paused && bytes >= this.o.maxBufferedBytes) {
       this.paused = true;
       consumer.pause(consumer.assignment());
@@ -239,8 +243,21 @@ export class Sampler implements Component {
 
   /** Produces kept spans, retrying until Kafka acknowledges or the sampler closes; holds the watermark meanwhile. */
   private forward(state: PartitionState, records: ConsumedRecord[], spans: number, firstOffset: bigint, policy: string): void {
-    const release = state.hold(firstOffset);
-    for (const r of records) state.seen(r.offset);
+    const hold = state.hold(firstOffset);
+    let bytes = 0;
+    for (const r of records) {
+      state.seen(r.offset);
+      bytes += r.value.length;
+    }
+    this.forwardingBytes += bytes;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      hold();
+      this.forwardingBytes -= bytes;
+      this.applyMemoryBound(); // resume as soon as memory is free, not at the next tick
+    };
     const out: OutRecord[] = records.map((r) => ({ key: r.key, value: r.value, headers: { ...r.headers, [SAMPLED_BY_HEADER]: policy } }));
     const run = (async () => {
       for (let attempt = 0; ; attempt++) {
@@ -250,7 +267,11 @@ export class Sampler implements Component {
           release();
           return;
         } catch (err) {
-          if (this.abort.signal.aborted) return; // not released: the offset stays uncommitted and is re-read
+          if (this.abort.signal.aborted) {
+            this.forwardingBytes -= bytes; // the offset stays held (uncommitted) and is re-read
+            released = true;
+            return;
+          }
           if (attempt === 0) this.o.log.warn('producing kept spans failed; retrying', { err: errorMessage(err) });
           await sleep(Math.min(100 * 2 ** attempt, 5_000), this.abort.signal).catch(() => undefined);
         }

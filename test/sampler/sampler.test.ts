@@ -369,6 +369,29 @@ void test('kept spans the bus refuses are produced again until acknowledged; the
   await tickUntil(sampler, () => rig.committed(0) === 1n, 'committed once acknowledged');
 });
 
+void test('kept spans waiting for Kafka still count against maxBufferedBytes: a refusing bus pauses consumption', async (t) => {
+  // Decided traces leave the buffer but stay in memory until Kafka takes them.
+  const rig = await setup(t, { partitions: 1, bus: { maxBatchRecords: 1 } });
+  const traceBytes = encodeTracesProto(whole(0)).length;
+  const { sampler, bus, registry } = await rig.start({ maxBufferedBytes: 3 * traceBytes });
+  bus.refuse = (topic) => topic === rig.topics.spansSampled;
+  for (let n = 0; n < 10; n++) await rig.publish(whole(n));
+  await waitFor(() => sampler.bufferedTraces() === 3, { ...WAIT, what: '3 traces buffered' });
+  rig.clock.set(T0 + WAIT_MS);
+  await sampler.tick();
+  for (let i = 0; i < 5; i++) {
+    await sampler.tick();
+    await settle();
+  }
+  assert.equal(sampler.bufferedTraces(), 0, 'decided and handed to the producer; no new records taken');
+  assert.equal(rig.sampled.length, 0, 'Kafka refuses them all');
+  const held = registry.snapshot().find((s) => s.name === 'ocsvc_sampler_buffered_bytes');
+  assert.equal(held?.value, 3 * traceBytes, 'still held, and reported');
+  bus.refuse = () => false;
+  await waitFor(() => new Set(rig.sampled.map(traceOf)).size === 3, { ...WAIT, what: 'the 3 traces produced once Kafka takes them' });
+  await waitFor(() => sampler.bufferedTraces() > 0, { ...WAIT, what: 'consumption resumed' });
+});
+
 void test('an undecodable record is counted dropped and does not hold the offset; a record without a key joins the trace of its first span', async (t) => {
   const rig = await setup(t, { partitions: 1 });
   const { sampler, bus, registry, logs } = await rig.start();
