@@ -6,7 +6,7 @@
 // cached until a produce fails. Retries are bounded so that a produce against
 // a down broker fails in bounded time with UnavailableError, and the receiver
 // can answer its client with a retryable error rather than hold it.
-import { Kafka, type Admin, type KafkaConfig, type Message, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type Admin, type KafkaConfig, type Message, type Producer } from 'kafkajs';
 import { InvalidInputError, UnavailableError } from '../errors.js';
 import { closeAll, closeOnce, sleep } from '../lifecycle.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
@@ -184,6 +184,8 @@ export class KafkaBus implements Bus {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // Every record carries its partition (partitioner.ts); naming one only silences KafkaJS's start-up warning.
+      createPartitioner: Partitioners.DefaultPartitioner,
       retry: { ...this.retry, retries: Math.max(1, this.retry.retries) }, // KafkaJS refuses an idempotent producer without retries
     });
   }
