@@ -24,3 +24,19 @@ export function locate(err: unknown, part: string): LocatedError {
 export function invalid(message: string): InvalidInputError {
   return new InvalidInputError(message);
 }
+
+/**
+ * Maps a decoded list, locating any error by its index ("span 3"), so that
+ * every level of every decoder walks its lists the same way.
+ */
+export function mapLocated<T, R>(items: readonly T[], part: string, fn: (item: T) => R): R[] {
+  const out = new Array<R>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    try {
+      out[i] = fn(items[i]!);
+    } catch (err) {
+      throw locate(err, `${part} ${i}`);
+    }
+  }
+  return out;
+}

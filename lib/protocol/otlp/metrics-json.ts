@@ -41,7 +41,7 @@ import {
   string,
   type JsonObject,
 } from './json-common.js';
-import { locate } from './located-error.js';
+import { mapLocated } from './located-error.js';
 
 const TEMPORALITIES: Record<string, number> = {
   AGGREGATION_TEMPORALITY_UNSPECIFIED: 0,
@@ -54,39 +54,16 @@ const temporality = (v: unknown): AggregationTemporality =>
 
 export function decodeMetricsJson(text: string | Uint8Array): Metrics {
   const root = rootObject(parseJson(text));
-  const rmList = array(root.resourceMetrics, 'resourceMetrics');
-  const resourceMetrics = new Array<ResourceMetrics>(rmList.length);
-  for (let r = 0; r < rmList.length; r++) {
-    try {
-      resourceMetrics[r] = resourceMetricsFromJson(rmList[r]);
-    } catch (err) {
-      throw locate(err, `resource ${r}`);
-    }
-  }
-  return { resourceMetrics };
+  return { resourceMetrics: mapLocated(array(root.resourceMetrics, 'resourceMetrics'), 'resource', resourceMetricsFromJson) };
 }
 
 function resourceMetricsFromJson(v: unknown): ResourceMetrics {
   const rm = object(v, 'resourceMetrics item') ?? {};
-  const smList = array(rm.scopeMetrics, 'scopeMetrics');
-  const scopeMetrics = new Array<ScopeMetrics>(smList.length);
-  for (let s = 0; s < smList.length; s++) {
-    try {
-      const sm = object(smList[s], 'scopeMetrics item') ?? {};
-      const list = array(sm.metrics, 'metrics');
-      const metrics = new Array<Metric>(list.length);
-      for (let i = 0; i < list.length; i++) {
-        try {
-          metrics[i] = metricFromJson(list[i]);
-        } catch (err) {
-          throw locate(err, `metric ${i}`);
-        }
-      }
-      scopeMetrics[s] = { scope: scopeFromJson(sm.scope), metrics, schemaUrl: string(sm.schemaUrl, 'schemaUrl') };
-    } catch (err) {
-      throw locate(err, `scope ${s}`);
-    }
-  }
+  const scopeMetrics = mapLocated(array(rm.scopeMetrics, 'scopeMetrics'), 'scope', (item): ScopeMetrics => {
+    const sm = object(item, 'scopeMetrics item') ?? {};
+    const metrics = mapLocated(array(sm.metrics, 'metrics'), 'metric', metricFromJson);
+    return { scope: scopeFromJson(sm.scope), metrics, schemaUrl: string(sm.schemaUrl, 'schemaUrl') };
+  });
   return { resource: resourceFromJson(rm.resource), scopeMetrics, schemaUrl: string(rm.schemaUrl, 'schemaUrl') };
 }
 
@@ -136,16 +113,7 @@ function dataFromJson(m: JsonObject): MetricData {
 }
 
 function points<T>(v: unknown, convert: (p: JsonObject) => T): T[] {
-  const list = array(v, 'dataPoints');
-  const out = new Array<T>(list.length);
-  for (let i = 0; i < list.length; i++) {
-    try {
-      out[i] = convert(object(list[i], 'data point') ?? {});
-    } catch (err) {
-      throw locate(err, `data point ${i}`);
-    }
-  }
-  return out;
+  return mapLocated(array(v, 'dataPoints'), 'data point', (p) => convert(object(p, 'data point') ?? {}));
 }
 
 function numberValue(o: JsonObject): NumberValue | undefined {

@@ -18,7 +18,7 @@ import type {
   TraceId,
 } from '../../model/index.js';
 import { bigIntToLong, longToBigInt, type LongBits } from './int64.js';
-import { locate } from './located-error.js';
+import { mapLocated } from './located-error.js';
 import {
   attributesFromPb,
   attributesToPb,
@@ -120,38 +120,15 @@ const temporality = (t: number | undefined): AggregationTemporality => (t === 1 
 
 export function decodeMetricsProto(buf: Uint8Array): Metrics {
   const msg = decodeMessage(MetricsRequestType, buf) as PbMetrics;
-  const rmList = msg.resourceMetrics ?? [];
-  const resourceMetrics = new Array<ResourceMetrics>(rmList.length);
-  for (let r = 0; r < rmList.length; r++) {
-    try {
-      resourceMetrics[r] = resourceMetricsFromPb(rmList[r]!);
-    } catch (err) {
-      throw locate(err, `resource ${r}`);
-    }
-  }
-  return { resourceMetrics };
+  return { resourceMetrics: mapLocated(msg.resourceMetrics ?? [], 'resource', resourceMetricsFromPb) };
 }
 
 function resourceMetricsFromPb(rm: PbResourceMetrics): ResourceMetrics {
-  const smList = rm.scopeMetrics ?? [];
-  const scopeMetrics = new Array<ScopeMetrics>(smList.length);
-  for (let s = 0; s < smList.length; s++) {
-    const sm = smList[s]!;
-    const pbMetrics = sm.metrics ?? [];
-    const metrics = new Array<Metric>(pbMetrics.length);
-    try {
-      for (let i = 0; i < pbMetrics.length; i++) {
-        try {
-          metrics[i] = metricFromPb(pbMetrics[i]!);
-        } catch (err) {
-          throw locate(err, `metric ${i}`);
-        }
-      }
-    } catch (err) {
-      throw locate(err, `scope ${s}`);
-    }
-    scopeMetrics[s] = { scope: scopeFromPb(sm.scope), metrics, schemaUrl: sm.schemaUrl ?? '' };
-  }
+  const scopeMetrics = mapLocated(rm.scopeMetrics ?? [], 'scope', (sm): ScopeMetrics => ({
+    scope: scopeFromPb(sm.scope),
+    metrics: mapLocated(sm.metrics ?? [], 'metric', metricFromPb),
+    schemaUrl: sm.schemaUrl ?? '',
+  }));
   return { resource: resourceFromPb(rm.resource), scopeMetrics, schemaUrl: rm.schemaUrl ?? '' };
 }
 
@@ -196,16 +173,7 @@ function dataFromPb(m: PbMetric): MetricData {
 }
 
 function points<P, T>(list: P[] | undefined, convert: (p: P) => T): T[] {
-  if (list === undefined) return [];
-  const out = new Array<T>(list.length);
-  for (let i = 0; i < list.length; i++) {
-    try {
-      out[i] = convert(list[i]!);
-    } catch (err) {
-      throw locate(err, `data point ${i}`);
-    }
-  }
-  return out;
+  return list === undefined ? [] : mapLocated(list, 'data point', convert);
 }
 
 function numberValue(p: { value?: string | null; asDouble?: number; asInt?: LongBits }): NumberValue | undefined {

@@ -23,7 +23,7 @@ import {
   string,
   type JsonObject,
 } from './json-common.js';
-import { locate } from './located-error.js';
+import { mapLocated } from './located-error.js';
 
 const SPAN_KINDS: Record<string, number> = {
   SPAN_KIND_UNSPECIFIED: 0,
@@ -37,39 +37,16 @@ const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE
 
 export function decodeTracesJson(text: string | Uint8Array): Traces {
   const root = rootObject(parseJson(text));
-  const rsList = array(root.resourceSpans, 'resourceSpans');
-  const resourceSpans = new Array<ResourceSpans>(rsList.length);
-  for (let r = 0; r < rsList.length; r++) {
-    try {
-      resourceSpans[r] = resourceSpansFromJson(rsList[r]);
-    } catch (err) {
-      throw locate(err, `resource ${r}`);
-    }
-  }
-  return { resourceSpans };
+  return { resourceSpans: mapLocated(array(root.resourceSpans, 'resourceSpans'), 'resource', resourceSpansFromJson) };
 }
 
 function resourceSpansFromJson(v: unknown): ResourceSpans {
   const rs = object(v, 'resourceSpans item') ?? {};
-  const ssList = array(rs.scopeSpans, 'scopeSpans');
-  const scopeSpans = new Array<ScopeSpans>(ssList.length);
-  for (let s = 0; s < ssList.length; s++) {
-    try {
-      const ss = object(ssList[s], 'scopeSpans item') ?? {};
-      const jsonSpans = array(ss.spans, 'spans');
-      const spans = new Array<Span>(jsonSpans.length);
-      for (let i = 0; i < jsonSpans.length; i++) {
-        try {
-          spans[i] = spanFromJson(jsonSpans[i]);
-        } catch (err) {
-          throw locate(err, `span ${i}`);
-        }
-      }
-      scopeSpans[s] = { scope: scopeFromJson(ss.scope), spans, schemaUrl: string(ss.schemaUrl, 'schemaUrl') };
-    } catch (err) {
-      throw locate(err, `scope ${s}`);
-    }
-  }
+  const scopeSpans = mapLocated(array(rs.scopeSpans, 'scopeSpans'), 'scope', (item): ScopeSpans => {
+    const ss = object(item, 'scopeSpans item') ?? {};
+    const spans = mapLocated(array(ss.spans, 'spans'), 'span', spanFromJson);
+    return { scope: scopeFromJson(ss.scope), spans, schemaUrl: string(ss.schemaUrl, 'schemaUrl') };
+  });
   return { resource: resourceFromJson(rs.resource), scopeSpans, schemaUrl: string(rs.schemaUrl, 'schemaUrl') };
 }
 

@@ -13,7 +13,7 @@ import type {
   Traces,
 } from '../../model/index.js';
 import { bigIntToLong, longToBigInt, type LongBits } from './int64.js';
-import { locate } from './located-error.js';
+import { mapLocated } from './located-error.js';
 import {
   attributesFromPb,
   attributesToPb,
@@ -87,38 +87,15 @@ const statusCode = (c: number | undefined): StatusCode => (c === 1 || c === 2 ? 
 
 export function decodeTracesProto(buf: Uint8Array): Traces {
   const msg = decodeMessage(TraceRequestType, buf) as PbTraces;
-  const rsList = msg.resourceSpans ?? [];
-  const resourceSpans = new Array<ResourceSpans>(rsList.length);
-  for (let r = 0; r < rsList.length; r++) {
-    try {
-      resourceSpans[r] = resourceSpansFromPb(rsList[r]!);
-    } catch (err) {
-      throw locate(err, `resource ${r}`);
-    }
-  }
-  return { resourceSpans };
+  return { resourceSpans: mapLocated(msg.resourceSpans ?? [], 'resource', resourceSpansFromPb) };
 }
 
 function resourceSpansFromPb(rs: PbResourceSpans): ResourceSpans {
-  const ssList = rs.scopeSpans ?? [];
-  const scopeSpans = new Array<ScopeSpans>(ssList.length);
-  for (let s = 0; s < ssList.length; s++) {
-    const ss = ssList[s]!;
-    const pbSpans = ss.spans ?? [];
-    const spans = new Array<Span>(pbSpans.length);
-    try {
-      for (let i = 0; i < pbSpans.length; i++) {
-        try {
-          spans[i] = spanFromPb(pbSpans[i]!);
-        } catch (err) {
-          throw locate(err, `span ${i}`);
-        }
-      }
-    } catch (err) {
-      throw locate(err, `scope ${s}`);
-    }
-    scopeSpans[s] = { scope: scopeFromPb(ss.scope), spans, schemaUrl: ss.schemaUrl ?? '' };
-  }
+  const scopeSpans = mapLocated(rs.scopeSpans ?? [], 'scope', (ss): ScopeSpans => ({
+    scope: scopeFromPb(ss.scope),
+    spans: mapLocated(ss.spans ?? [], 'span', spanFromPb),
+    schemaUrl: ss.schemaUrl ?? '',
+  }));
   return { resource: resourceFromPb(rs.resource), scopeSpans, schemaUrl: rs.schemaUrl ?? '' };
 }
 
