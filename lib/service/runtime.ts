@@ -2,8 +2,8 @@
 // operator endpoints, and the way it starts and stops. SIGTERM or SIGINT
 // stops it gracefully: not ready first, then every part closes in reverse
 // start order within the shutdown deadline, then exit 0.
-import { readFileSync } from 'node:fs';
 import { closeOnce, Group, type Component } from '../lifecycle.js';
+import { PACKAGE_VERSION } from '../package-root.js';
 import type { AdminSection, LogSection, ServiceSection } from '../config/sections.js';
 import { startAdminEndpoints } from '../telemetry/admin-endpoints.js';
 import { Health } from '../telemetry/health.js';
@@ -18,22 +18,7 @@ export interface Runtime {
 }
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('package.json', findRoot()), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
-/** The package root as a file URL ending in '/', from source (tsx) or from dist/ (dist has no package.json). */
-function findRoot(): URL {
-  let dir = new URL('./', import.meta.url);
-  for (let i = 0; i < 6; i++) {
-    try {
-      readFileSync(new URL('package.json', dir));
-      return dir;
-    } catch {
-      dir = new URL('../', dir);
-    }
-  }
-  throw new Error('package.json not found above ' + import.meta.url);
+  return PACKAGE_VERSION;
 }
 
 export function createRuntime(role: string, config: { service: ServiceSection; log: LogSection }): Runtime {

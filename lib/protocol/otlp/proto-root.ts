@@ -1,25 +1,11 @@
 // Loads the OTLP .proto schemas once, by reflection, and looks up the message
 // types the codecs use. The schemas live in the repository's proto/ folder,
-// found by walking up from this file, so the same code works from source (tsx)
-// and from the compiled dist/ tree.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// under the package root (lib/package-root.ts).
+import { join } from 'node:path';
 import protobuf from 'protobufjs';
+import { PACKAGE_ROOT } from '../../package-root.js';
 
-const MARKER = join('proto', 'opentelemetry', 'proto', 'common', 'v1', 'common.proto');
-
-function findProtoDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, MARKER))) return join(dir, 'proto');
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find ${MARKER} above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
-export const PROTO_DIR = findProtoDir();
+export const PROTO_DIR = join(PACKAGE_ROOT, 'proto');
 
 function loadRoot(): protobuf.Root {
   const root = new protobuf.Root();
