@@ -199,12 +199,19 @@ function exemplarsFromPb(list: PbExemplar[] | undefined): Exemplar[] {
   return out;
 }
 
-function numberPointFromPb(p: PbNumberPoint): NumberDataPoint {
+/** The fields every kind of data point has, as baseFromJson in metrics-json.ts. */
+function baseFromPb(p: PbPointBase): Pick<NumberDataPoint, 'attributes' | 'startTimeUnixNano' | 'timeUnixNano' | 'flags'> {
   return {
     attributes: attributesFromPb(p.attributes),
     startTimeUnixNano: u64(p.startTimeUnixNano),
     timeUnixNano: u64(p.timeUnixNano),
     flags: p.flags ?? 0,
+  };
+}
+
+function numberPointFromPb(p: PbNumberPoint): NumberDataPoint {
+  return {
+    ...baseFromPb(p),
     value: numberValue(p),
     exemplars: exemplarsFromPb(p.exemplars),
   };
@@ -212,10 +219,7 @@ function numberPointFromPb(p: PbNumberPoint): NumberDataPoint {
 
 function histogramPointFromPb(p: PbHistogramPoint): HistogramDataPoint {
   return {
-    attributes: attributesFromPb(p.attributes),
-    startTimeUnixNano: u64(p.startTimeUnixNano),
-    timeUnixNano: u64(p.timeUnixNano),
-    flags: p.flags ?? 0,
+    ...baseFromPb(p),
     count: u64(p.count),
     sum: opt(p.sum),
     bucketCounts: u64s(p.bucketCounts),
@@ -232,10 +236,7 @@ function bucketsFromPb(b: PbBuckets | null | undefined): ExponentialBuckets {
 
 function expHistogramPointFromPb(p: PbExpHistogramPoint): ExponentialHistogramDataPoint {
   return {
-    attributes: attributesFromPb(p.attributes),
-    startTimeUnixNano: u64(p.startTimeUnixNano),
-    timeUnixNano: u64(p.timeUnixNano),
-    flags: p.flags ?? 0,
+    ...baseFromPb(p),
     count: u64(p.count),
     sum: opt(p.sum),
     scale: p.scale ?? 0,
@@ -252,10 +253,7 @@ function expHistogramPointFromPb(p: PbExpHistogramPoint): ExponentialHistogramDa
 function summaryPointFromPb(p: PbSummaryPoint): SummaryDataPoint {
   const qv = p.quantileValues ?? [];
   return {
-    attributes: attributesFromPb(p.attributes),
-    startTimeUnixNano: u64(p.startTimeUnixNano),
-    timeUnixNano: u64(p.timeUnixNano),
-    flags: p.flags ?? 0,
+    ...baseFromPb(p),
     count: u64(p.count),
     sum: p.sum ?? 0,
     quantileValues: qv.map((q) => ({ quantile: q.quantile ?? 0, value: q.value ?? 0 })),
