@@ -74,7 +74,8 @@ export class KafkaConsumer implements Consumer {
   private joined = false;
   private running = false;
   private closing = false;
-  private lastCrash: unknown;
+  /** Settles when the first join succeeds, KafkaJS gives up, or close() is called. */
+  private joining: { resolve: () => void; reject: (err: unknown) => void } | undefined;
 
   constructor(
     private readonly ctx: KafkaConsumerContext,
@@ -103,6 +104,12 @@ export class KafkaConsumer implements Consumer {
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000 },
     });
     this.consumer = consumer;
+    // KafkaJS's run() resolves once the first join either succeeded or
+    // crashed; a crash it will restart from (a coordinator still loading, a
+    // broker not yet up) is waited out here, so that a service started
+    // before Kafka is ready becomes ready later instead of exiting.
+    const joined = new Promise<void>((resolve, reject) => (this.joining = { resolve, reject }));
+    joined.catch(() => undefined); // awaited below; a crash may come first
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
     consumer.on(consumer.events.CRASH, (e) => this.onCrash(e.payload.error, e.payload.restart));
     try {
@@ -114,15 +121,13 @@ export class KafkaConsumer implements Consumer {
         partitionsConsumedConcurrently: s.partitionsConsumedConcurrently,
         eachBatch: (payload) => this.eachBatch(payload),
       });
+      await joined;
     } catch (err) {
+      this.joining = undefined;
       await consumer.disconnect().catch(() => undefined);
-      throw toBusError(err, `starting consumer of group ${this.options.groupId}`);
+      throw toBusError(err, `joining group ${this.options.groupId}`);
     }
-    // run() resolves even when joining failed (KafkaJS reports that as a crash).
-    if (!this.joined) {
-      await consumer.disconnect().catch(() => undefined);
-      throw toBusError(this.lastCrash ?? new Error('no assignment'), `joining group ${this.options.groupId}`);
-    }
+    this.joining = undefined;
     await this.settled;
   }
 
@@ -132,6 +137,7 @@ export class KafkaConsumer implements Consumer {
       clearTimeout(state.backoffTimer);
       state.controller.abort(new UnavailableError('consumer closing', { code: 'BUS_CLOSED' }));
     }
+    this.joining?.reject(new UnavailableError('consumer closed before it joined its group', { code: 'BUS_CLOSED' }));
     try {
       if (!this.starting) return;
       await this.starting.catch(() => undefined);
@@ -255,11 +261,12 @@ export class KafkaConsumer implements Consumer {
     this.joined = true;
     this.running = true;
     this.reassign(memberAssignment);
+    this.joining?.resolve();
   }
 
   private onCrash(error: unknown, restart: boolean): void {
-    this.lastCrash = error;
     this.running = false;
+    if (!restart) this.joining?.reject(error);
     this.ctx.logger.error(restart ? 'kafka consumer crashed; KafkaJS restarts it' : 'kafka consumer crashed and stopped', {
       groupId: this.options.groupId, err: error,
     });
