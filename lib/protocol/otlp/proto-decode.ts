@@ -4,12 +4,13 @@
 import protobuf from 'protobufjs';
 import { errorMessage, InvalidInputError } from '../../errors.js';
 
-export function decodeMessage(type: protobuf.Type, buf: Uint8Array): unknown {
+/** `label` names the protocol in the error message ("invalid OTLP protobuf: ..."). */
+export function decodeMessage(type: protobuf.Type, buf: Uint8Array, label = 'OTLP'): unknown {
   // A Buffer view (no copy) makes protobufjs use its faster BufferReader.
   const view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   try {
     return type.decode(view);
   } catch (err) {
-    throw new InvalidInputError(`invalid OTLP protobuf: ${errorMessage(err)}`, { cause: err });
+    throw new InvalidInputError(`invalid ${label} protobuf: ${errorMessage(err)}`, { cause: err });
   }
 }
