@@ -3,12 +3,14 @@
 import type { Backend, BackendDeps, BackendFactory } from './backend.js';
 import { DebugBackend, type DebugOptions } from './debug.js';
 import { FileBackend, type FileOptions } from './file.js';
+import { OpenCensusBackend, type OpenCensusOptions } from './opencensus.js';
 import { OtlpGrpcBackend, type OtlpGrpcOptions } from './otlp-grpc.js';
 import { OtlpHttpBackend, type OtlpHttpOptions } from './otlp-http.js';
 
 export interface BackendOptions {
   otlp: OtlpGrpcOptions;
   otlphttp: OtlpHttpOptions;
+  opencensus: OpenCensusOptions;
   file: FileOptions;
   /** log defaults to deps.log. */
   debug: Omit<DebugOptions, 'log'> & { log?: DebugOptions['log'] };
@@ -19,6 +21,7 @@ export type BackendType = keyof BackendOptions;
 export const backendFactories: { readonly [K in BackendType]: BackendFactory<BackendOptions[K]> } = Object.freeze({
   otlp: (options) => new OtlpGrpcBackend(options),
   otlphttp: (options) => new OtlpHttpBackend(options),
+  opencensus: (options) => new OpenCensusBackend(options),
   file: (options) => new FileBackend(options),
   debug: (options, deps) => new DebugBackend({ ...options, log: options.log ?? deps.log }),
 });

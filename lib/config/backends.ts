@@ -3,7 +3,7 @@
 // and reports every problem with its index and key.
 import { endpointProblem } from '../net/endpoint.js';
 
-export const BACKEND_TYPES = ['otlp', 'otlphttp', 'file', 'debug'] as const;
+export const BACKEND_TYPES = ['otlp', 'otlphttp', 'file', 'debug', 'opencensus'] as const;
 export type BackendType = (typeof BACKEND_TYPES)[number];
 export const SIGNALS = ['traces', 'metrics'] as const;
 export type SignalName = (typeof SIGNALS)[number];
@@ -25,6 +25,11 @@ export interface BackendConfig {
   maxBackups?: number;
   fsync?: boolean;
   verbosity?: 'basic' | 'normal' | 'detailed';
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  numStreams?: number;
+  acknowledgements?: 'response' | 'none';
 }
 
 type Check = (v: unknown) => string | undefined;
@@ -33,6 +38,12 @@ const oneOf =
   (v) =>
     typeof v === 'string' && allowed.includes(v) ? undefined : `must be one of ${allowed.join(', ')}`;
 const endpoint: Check = (v) => endpointProblem(String(v)) ?? (typeof v === 'string' ? undefined : 'must be a string host:port');
+// gRPC name syntax (dns:///host:port, unix:/path, ipv4:a:p,b:p) besides host:port.
+const grpcTarget: Check = (v) => {
+  if (typeof v === 'string' && /^(dns|unix|unix-abstract|ipv4|ipv6):.+/.test(v)) return undefined;
+  const why = endpoint(v);
+  return why && `${why}, or a gRPC target such as dns:///host:port`;
+};
 const httpUrl: Check = (v) => {
   try {
     const u = new URL(String(v));
@@ -63,6 +74,19 @@ const BY_TYPE: Record<BackendType, { keys: Record<string, Check>; required: stri
   otlphttp: { keys: { ...NETWORK, endpoint: httpUrl, encoding: oneOf('proto', 'json') }, required: ['endpoint'] },
   file: { keys: { path: nonEmpty, rotateBytes: nonNegativeInt, maxBackups: nonNegativeInt, fsync: boolean }, required: ['path'] },
   debug: { keys: { verbosity: oneOf('basic', 'normal', 'detailed') }, required: [] },
+  opencensus: {
+    keys: {
+      ...NETWORK,
+      endpoint: grpcTarget,
+      insecure: boolean,
+      caFile: nonEmpty,
+      certFile: nonEmpty,
+      keyFile: nonEmpty,
+      numStreams: positiveInt,
+      acknowledgements: oneOf('response', 'none'),
+    },
+    required: ['endpoint'],
+  },
 };
 
 /** Every problem in the list, each as "[index].key: problem (got value)". */

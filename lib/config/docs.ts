@@ -43,13 +43,24 @@ consumer group \`<groupPrefix>-<name>\`, the counters and log lines), a \`type\`
 | otlphttp | endpoint (http(s) base URL, required; /v1/traces and /v1/metrics are appended), encoding (proto, json), compression, headers, timeoutMs | OTLP/HTTP |
 | file | path (required), rotateBytes (0: never), maxBackups (0: all), fsync | OTLP JSON lines, one export request per line |
 | debug | verbosity (basic, normal, detailed) | to the log |
+| opencensus | endpoint (host:port or gRPC target, required), insecure (default false: TLS), caFile, certFile + keyFile (mutual TLS), headers, compression (default gzip), numStreams (default 1), timeoutMs (default 10000), acknowledgements (response, none) | OpenCensus agent protocol, long-lived Export streams; see below |
 
 \`\`\`yaml
 exporter:
   backends:
     - { name: tempo, type: otlp, endpoint: "tempo:4317", insecure: true }
     - { name: archive, type: file, path: /var/lib/ocsvc/spans.jsonl, signals: [traces] }
+    - { name: legacy, type: opencensus, endpoint: "otelcol:55678", insecure: true, acknowledgements: none }
 \`\`\`
+
+\`opencensus\` keeps \`numStreams\` streams per signal open and uses them in
+turn, so that many exports can be in flight. With \`acknowledgements: response\`
+(the default) an export is done only when the server has written one response
+per message, as an ocsvc receiver does once the data is in Kafka. The
+OpenCensus Service and the OpenTelemetry Collector's opencensus receiver never
+write responses: use \`none\` for them, where an export is done once written
+and the stream has not failed within 250 ms. That is at most
+once: data such a server loses after that is not sent again.
 
 Defaults: the exporter sends both signals to an OTLP/gRPC backend at
 \`127.0.0.1:14317\` (plaintext); all-in-one writes them to
