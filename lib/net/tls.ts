@@ -1,0 +1,131 @@
+// TLS for listeners: certificate files -> the options of a tls.Server, mutual
+// TLS when a client CA is given, and certificates that reload when their files
+// change. Reloading is checked on new connections (at most once per interval)
+// by comparing each file's mtime, size and inode: simple, no watcher to leak,
+// and it notices Kubernetes secret updates, which swap a symlink (the inode
+// changes) rather than write the file. A reload that fails (a key that does not
+// match its certificate because only one file is written so far, a file that is
+// briefly missing) keeps the previous certificates and is reported once; it is
+// retried as soon as the files change again.
+import { readFileSync, statSync } from 'node:fs';
+import * as tls from 'node:tls';
+import { InvalidInputError, errorMessage } from '../errors.js';
+
+export interface TlsFiles {
+  /** PEM certificate chain of this server. */
+  certFile: string;
+  /** PEM private key of certFile. */
+  keyFile: string;
+  /** PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS). */
+  clientCaFile?: string;
+}
+
+/**
+ * The TLS files of a config section, or undefined for plaintext (all empty).
+ * `where` names the section in the message, e.g. 'receivers.opencensus.tls'.
+ */
+export function tlsFilesFrom(section: { certFile: string; keyFile: string; clientCaFile: string }, where: string): TlsFiles | undefined {
+  const { certFile, keyFile, clientCaFile } = section;
+  if (certFile === '' && keyFile === '') {
+    if (clientCaFile !== '') throw new InvalidInputError(`${where}.clientCaFile needs ${where}.certFile and ${where}.keyFile: mutual TLS is TLS first`);
+    return undefined;
+  }
+  if (certFile === '' || keyFile === '') {
+    const missing = certFile === '' ? 'certFile' : 'keyFile';
+    throw new InvalidInputError(`${where}.${missing} is empty: set both certFile and keyFile for TLS, or neither for plaintext`);
+  }
+  return clientCaFile === '' ? { certFile, keyFile } : { certFile, keyFile, clientCaFile };
+}
+
+/** Reads the files; throws an InvalidInputError naming the file or the problem (e.g. a key that does not match). */
+export function readSecureContextOptions(files: TlsFiles): tls.SecureContextOptions {
+  const read = (what: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new InvalidInputError(`cannot read the TLS ${what} ${path}: ${errorMessage(err)}`, { cause: err });
+    }
+  };
+  const options: tls.SecureContextOptions = { cert: read('certificate', files.certFile), key: read('key', files.keyFile) };
+  if (files.clientCaFile) options.ca = read('client CA', files.clientCaFile);
+  try {
+    // Checks now what a tls.Server would otherwise report on the first handshake.
+    tls.createSecureContext(options);
+  } catch (err) {
+    throw new InvalidInputError(`unusable TLS certificate ${files.certFile} / key ${files.keyFile}: ${errorMessage(err)}`, { cause: err });
+  }
+  return options;
+}
+
+export interface TlsCertificatesOptions {
+  /** Files are looked at no more often than this; default 1 s. */
+  checkIntervalMs?: number;
+  /** Told when a reload failed (the previous certificates stay in use). */
+  onError?: (err: Error) => void;
+  /** Told when new certificates were loaded. */
+  onReload?: () => void;
+}
+
+export class TlsCertificates {
+  readonly files: TlsFiles;
+  private readonly options: TlsCertificatesOptions;
+  private current: tls.SecureContextOptions | undefined;
+  /** The files' signature when they were last read, successfully or not. */
+  private signature = '';
+  private checkedAtMs = -Infinity;
+
+  constructor(files: TlsFiles, options: TlsCertificatesOptions = {}) {
+    this.files = files;
+    this.options = options;
+  }
+
+  /** Mutual TLS: clients without a certificate signed by clientCaFile are refused. */
+  get mutual(): boolean {
+    return Boolean(this.files.clientCaFile);
+  }
+
+  /** The options of a tls.Server; reads the files the first time and throws when they are unusable. */
+  serverOptions(): tls.TlsOptions {
+    this.current ??= this.readNow();
+    return { ...this.current, requestCert: this.mutual, rejectUnauthorized: this.mutual };
+  }
+
+  /**
+   * New secure context options when the files changed since they were last
+   * read and the new ones are usable; undefined otherwise. Never throws.
+   */
+  refresh(nowMs = Date.now()): tls.SecureContextOptions | undefined {
+    if (nowMs - this.checkedAtMs < (this.options.checkIntervalMs ?? 1_000)) return undefined;
+    this.checkedAtMs = nowMs;
+    if (this.signatureNow() === this.signature) return undefined;
+    try {
+      this.current = this.readNow();
+    } catch (err) {
+      this.options.onError?.(err as Error);
+      return undefined;
+    }
+    this.options.onReload?.();
+    return this.current;
+  }
+
+  private readNow(): tls.SecureContextOptions {
+    // Taken before reading, so that a write during the read is seen next time.
+    this.signature = this.signatureNow();
+    return readSecureContextOptions(this.files);
+  }
+
+  private signatureNow(): string {
+    const paths = [this.files.certFile, this.files.keyFile, this.files.clientCaFile ?? ''];
+    return paths
+      .map((p) => {
+        if (p === '') return '';
+        try {
+          const s = statSync(p);
+          return `${s.mtimeMs}/${s.size}/${s.ino}`;
+        } catch {
+          return 'missing';
+        }
+      })
+      .join('|');
+  }
+}
