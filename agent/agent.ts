@@ -1,9 +1,13 @@
-// The agent: receivers on the host, publishing to Kafka. A client is answered
-// only after Kafka acknowledged what it sent.
+// The agent: receivers on the host, publishing to Kafka, or, on a host that
+// cannot reach Kafka, forwarding to an ingester (forward.endpoint, over OTLP
+// or OpenCensus). Either way a client is answered only after Kafka
+// acknowledged what it sent: the ingester answers only then.
+import { createBackend } from '../lib/backend/registry.js';
 import type { Bus } from '../lib/bus/bus.js';
-import type { AgentConfig } from '../lib/config/schemas.js';
-import type { ReceiversSection, TopicsSection } from '../lib/config/sections.js';
+import type { AgentConfig, IngesterConfig } from '../lib/config/schemas.js';
+import type { ForwardSection, ReceiversSection, TopicsSection } from '../lib/config/sections.js';
 import type { Component } from '../lib/lifecycle.js';
+import { Forwarder } from '../lib/pipeline/forwarder.js';
 import { Publisher } from '../lib/pipeline/publisher.js';
 import { kafkaBus, topicsStep } from '../lib/service/kafka.js';
 import { receivers } from '../lib/service/receivers.js';
@@ -15,8 +19,24 @@ export function frontDoorParts(rt: Runtime, section: ReceiversSection, bus: Bus,
   return receivers(section, publisher, rt.registry);
 }
 
-export function buildAgent(config: AgentConfig, role = 'agent'): Service {
+/** The agent's consumer when forward.endpoint is set: an upstream ingester instead of Kafka. */
+function forwarder(rt: Runtime, forward: ForwardSection): Forwarder {
+  const log = rt.log.child({ component: 'forward' });
+  const options = { name: 'ingester', endpoint: forward.endpoint, insecure: forward.insecure, compression: forward.compression, timeoutMs: forward.timeoutMs };
+  const backend =
+    forward.protocol === 'opencensus'
+      ? createBackend('opencensus', options, { log: (line) => log.info(line) })
+      : createBackend('otlp', options, { log: (line) => log.info(line) });
+  return new Forwarder({ backend, stats: rt.registry.component('forward', 'forwarder'), timeoutMs: forward.timeoutMs });
+}
+
+export function buildAgent(config: AgentConfig | IngesterConfig, role = 'agent'): Service {
   const rt = createRuntime(role, config);
+  if ('forward' in config && config.forward.endpoint !== '') {
+    const upstream = forwarder(rt, config.forward);
+    // Receivers stop before the forwarder closes: assemble closes in reverse order.
+    return assemble(rt, config.admin, [upstream, ...receivers(config.receivers, upstream, rt.registry)]);
+  }
   const bus = kafkaBus(config.kafka, config.service.name, rt.log);
   const { spans, metrics } = config.kafka.topics;
   return assemble(rt, config.admin, [

@@ -4,6 +4,7 @@ import {
   adminSection,
   busSection,
   exporterSection,
+  forwardSection,
   kafkaSection,
   logSection,
   receiversSection,
@@ -13,6 +14,7 @@ import {
   type AdminSection,
   type BusSection,
   type ExporterSection,
+  type ForwardSection,
   type KafkaSection,
   type LogSection,
   type ReceiversSection,
@@ -26,11 +28,13 @@ interface Base {
   log: LogSection;
   admin: AdminSection;
 }
-export interface AgentConfig extends Base {
+export interface IngesterConfig extends Base {
   kafka: KafkaSection;
   receivers: ReceiversSection;
 }
-export type IngesterConfig = AgentConfig;
+export interface AgentConfig extends IngesterConfig {
+  forward: ForwardSection;
+}
 export interface SamplerConfig extends Base {
   kafka: KafkaSection;
   redis: RedisSection;
@@ -71,6 +75,7 @@ const ALL_IN_ONE_BACKENDS: BackendConfig[] = [
 export function schemaOf(service: ServiceName): Record<string, unknown> {
   switch (service) {
     case 'agent':
+      return { ...base(service), kafka: kafkaSection, receivers: receiversSection, forward: forwardSection };
     case 'ingester':
       return { ...base(service), kafka: kafkaSection, receivers: receiversSection };
     case 'sampler':

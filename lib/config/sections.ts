@@ -2,6 +2,7 @@
 // of these; the shared kafka and redis sections are written once here.
 // Defaults make a local run work; docs/configuration.md is generated from this
 // file (npm run docs:config), so every `doc` is user-facing text.
+import convict from 'convict';
 import os from 'node:os';
 import type { BackendConfig } from './backends.js';
 
@@ -44,8 +45,30 @@ export interface OtlpReceiverSection {
   grpc: { enabled: boolean; endpoint: string; maxRecvMsgBytes: number };
   http: { enabled: boolean; endpoint: string; maxRequestBytes: number };
 }
+export interface OpenCensusTraceConfigSection {
+  sampler: 'probability' | 'constant' | 'rate_limiting';
+  samplingProbability: number;
+  constantDecision: 'always_on' | 'always_off' | 'always_parent';
+  qps: number;
+  maxNumberOfAttributes: number;
+  maxNumberOfAnnotations: number;
+  maxNumberOfMessageEvents: number;
+  maxNumberOfLinks: number;
+}
+export interface OpenCensusReceiverSection {
+  enabled: boolean;
+  endpoint: string;
+  gatewayEndpoint: string;
+  maxRecvMsgBytes: number;
+  corsAllowedOrigins: string[];
+  corsAllowedHeaders: string[];
+  tls: { certFile: string; keyFile: string; clientCaFile: string };
+  traceConfig: OpenCensusTraceConfigSection;
+  traceConfigFile: string;
+}
 export interface ReceiversSection {
   otlp: OtlpReceiverSection;
+  opencensus: OpenCensusReceiverSection;
 }
 export interface SamplerSection {
   groupId: string;
@@ -61,6 +84,13 @@ export interface ExporterSection {
   backends: BackendConfig[];
   maxBatchItems: number;
   retry: { initialIntervalMs: number; maxIntervalMs: number; multiplier: number };
+}
+export interface ForwardSection {
+  endpoint: string;
+  protocol: 'otlp' | 'opencensus';
+  insecure: boolean;
+  compression: 'gzip' | 'none';
+  timeoutMs: number;
 }
 export interface BusSection {
   maxBytes: number;
@@ -147,6 +177,42 @@ export const redisSection = {
   commandTimeoutMs: { doc: 'Timeout of a command; the sampler pauses and retries past it.', format: 'positive-int', default: 5_000 },
 };
 
+// Formats only the receivers section uses. Registered on import, so they
+// exist before load.ts builds any schema (they could join formats.ts).
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+$/i;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+const RECEIVER_FORMATS = {
+  probability: {
+    name: 'probability',
+    validate(value: unknown) {
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error('must be a number from 0 to 1');
+    },
+    coerce: (v: string) => Number(v),
+  },
+  'cors-origins': {
+    name: 'cors-origins',
+    validate(value: unknown) {
+      if (!Array.isArray(value)) throw new Error('must be a list of origins');
+      for (const o of value) {
+        if (typeof o !== 'string' || (o !== '*' && !ORIGIN.test(o))) {
+          throw new Error(`${JSON.stringify(o)} is not an origin: write scheme://host[:port] without a path, * wildcards allowed (https://*.example.com), or * alone`);
+        }
+      }
+    },
+    coerce: list,
+  },
+  'header-list': {
+    name: 'header-list',
+    validate(value: unknown) {
+      if (!Array.isArray(value)) throw new Error('must be a list of header names');
+      for (const h of value) if (typeof h !== 'string' || !HEADER_NAME.test(h)) throw new Error(`${JSON.stringify(h)} is not a header name`);
+    },
+    coerce: list,
+  },
+} satisfies Record<string, convict.Format>;
+convict.addFormats(RECEIVER_FORMATS);
+
 export const receiversSection = {
   otlp: {
     grpc: {
@@ -162,6 +228,66 @@ export const receiversSection = {
         format: 'positive-int',
         default: 4 * MiB,
       },
+    },
+  },
+  opencensus: {
+    enabled: {
+      doc: 'Serve the OpenCensus agent protocol: gRPC TraceService (Export, Config) and MetricsService, and its HTTP/JSON gateway (POST /v1/trace, /v1/metrics) on the same port.',
+      format: 'boolean',
+      default: false,
+    },
+    endpoint: { doc: 'host:port of the OpenCensus receiver (gRPC, and the gateway unless gatewayEndpoint is set).', format: 'endpoint', default: '0.0.0.0:55678' },
+    gatewayEndpoint: {
+      doc: 'host:port of the HTTP/JSON gateway when it should not share endpoint; "" shares it. With TLS, browsers negotiate HTTP/2 and reach gRPC instead: give the gateway its own port.',
+      format: 'optional-endpoint',
+      default: '',
+    },
+    maxRecvMsgBytes: {
+      doc: 'Largest gRPC message or gateway request body accepted (after decompression); larger ones get RESOURCE_EXHAUSTED or 413.',
+      format: 'positive-int',
+      default: 4 * MiB,
+    },
+    corsAllowedOrigins: {
+      doc: 'Origins allowed to POST to the gateway from a browser: exact (https://app.example.com) or with * wildcards (https://*.example.com, or * for any); empty: no CORS.',
+      format: 'cors-origins',
+      default: [] as string[],
+    },
+    corsAllowedHeaders: {
+      doc: 'Request headers a browser may send to the gateway besides the CORS-safelisted ones and Content-Type, Content-Encoding.',
+      format: 'header-list',
+      default: [] as string[],
+    },
+    tls: {
+      certFile: { doc: 'PEM certificate chain; with keyFile, serve TLS (reloaded when the files change). Empty: plaintext.', format: String, default: '' },
+      keyFile: { doc: 'PEM private key of certFile.', format: String, default: '' },
+      clientCaFile: { doc: 'PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS).', format: String, default: '' },
+    },
+    traceConfig: {
+      sampler: {
+        doc: 'Sampler pushed to OpenCensus libraries over TraceService.Config: probability, constant or rate_limiting.',
+        format: ['probability', 'constant', 'rate_limiting'],
+        default: 'probability',
+      },
+      samplingProbability: {
+        doc: 'Probability of the probability sampler, 0-1. 1 keeps every trace for the samplers to decide (libraries default to 0.0001 on their own).',
+        format: 'probability',
+        default: 1.0,
+      },
+      constantDecision: {
+        doc: 'Decision of the constant sampler: always_on, always_off, or always_parent (follow the parent span).',
+        format: ['always_on', 'always_off', 'always_parent'],
+        default: 'always_on',
+      },
+      qps: { doc: 'Traces per second of the rate_limiting sampler.', format: 'positive-int', default: 10 },
+      maxNumberOfAttributes: { doc: 'Most attributes per span a library keeps.', format: 'positive-int', default: 32 },
+      maxNumberOfAnnotations: { doc: 'Most annotations per span a library keeps.', format: 'positive-int', default: 32 },
+      maxNumberOfMessageEvents: { doc: 'Most message events per span a library keeps.', format: 'positive-int', default: 128 },
+      maxNumberOfLinks: { doc: 'Most links per span a library keeps.', format: 'positive-int', default: 32 },
+    },
+    traceConfigFile: {
+      doc: 'YAML or JSON file with keys of traceConfig that override it; re-read when it changes and pushed to connected libraries (an invalid file is logged and the previous config kept). "": none.',
+      format: String,
+      default: '',
     },
   },
 };
@@ -222,4 +348,16 @@ export const busSection = {
     default: 256 * MiB,
   },
   partitions: { doc: 'Partitions of each in-memory topic.', format: 'positive-int', default: 4 },
+};
+
+export const forwardSection = {
+  endpoint: {
+    doc: 'host:port of an upstream ingester to forward to instead of publishing to Kafka (for hosts that cannot reach Kafka); "" publishes to Kafka. Clients are answered with the ingester\'s answer, which it gives only once Kafka holds the data.',
+    format: 'optional-endpoint',
+    default: '',
+  },
+  protocol: { doc: 'Protocol spoken to the ingester: otlp (OTLP/gRPC, port 4317) or opencensus (port 55678).', format: ['otlp', 'opencensus'], default: 'otlp' },
+  insecure: { doc: 'Plaintext to the ingester; false uses TLS with the system root certificates.', format: 'boolean', default: false },
+  compression: { doc: 'Compression of forwarded requests.', format: ['gzip', 'none'], default: 'gzip' },
+  timeoutMs: { doc: 'How long one forward may take before the client is told to retry.', format: 'positive-int', default: 10_000 },
 };

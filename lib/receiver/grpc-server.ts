@@ -5,17 +5,28 @@
 // carrying the decoder's message (grpc-js would otherwise answer INTERNAL).
 // Compressed requests (grpc-encoding gzip or deflate) are inflated by grpc-js,
 // which bounds the inflated size by maxRecvMsgBytes.
+//
+// Instead of listening itself, the server can take connections another
+// listener accepted (`inject: true`, then injectConnection()): that is how one
+// port serves both gRPC and HTTP/1.1, or gRPC behind TLS we terminate ourselves.
+import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { type Component, closeOnce } from '../lifecycle.js';
 import { formatEndpoint, parseEndpoint, type HostPort } from '../net/endpoint.js';
+import { encodeRpcStatusProto } from '../protocol/rpc-status.js';
 
 /** The OpenTelemetry Collector's default, and gRPC's own. */
 export const DEFAULT_MAX_RECV_MSG_BYTES = 4 * 1024 * 1024;
 
 export interface GrpcServerOptions {
   name: string;
-  /** 'host:port'; port 0 picks a free port (see `port` after start()). */
-  endpoint: string;
+  /** 'host:port'; port 0 picks a free port (see `port` after start()). Not with `inject`. */
+  endpoint?: string;
+  /**
+   * Listen nowhere: serve the connections handed to injectConnection(), which
+   * another listener accepted (and, for TLS, already decrypted).
+   */
+  inject?: boolean;
   /** Largest request message accepted, after decompression. */
   maxRecvMsgBytes?: number;
   /** Ping an idle client this often to find dead connections. */
@@ -24,7 +35,7 @@ export interface GrpcServerOptions {
   keepaliveTimeoutMs?: number;
   /** close() waits this long for calls in flight, then cancels them. */
   closeTimeoutMs?: number;
-  /** TLS credentials; plaintext when absent. */
+  /** TLS credentials; plaintext when absent. Not with `inject`: the listener owns TLS. */
   credentials?: grpc.ServerCredentials;
   services: readonly GrpcService[];
 }
@@ -40,6 +51,13 @@ export type UnaryReply =
   | { ok: false; code: grpc.status; details: string; metadata?: grpc.Metadata };
 
 export type UnaryBytesHandler = (request: Buffer, call: grpc.ServerUnaryCall<Buffer, Buffer>) => Promise<UnaryReply>;
+
+/**
+ * A streaming handler: it owns the call until the promise settles and must
+ * end it (with a status) on every path. A rejection is a bug: the call ends
+ * with INTERNAL if it is still open.
+ */
+export type StreamBytesHandler = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => Promise<void>;
 
 const identity = (b: Buffer): Buffer => b;
 
@@ -80,19 +98,128 @@ export function unaryService(handlers: Record<string, UnaryBytesHandler>): GrpcS
   return { definition, implementation };
 }
 
+/** A service of bidirectional-streaming methods keyed by full path. */
+export function bidiService(handlers: Record<string, StreamBytesHandler>): GrpcService {
+  const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const [path, handler] of Object.entries(handlers)) {
+    definition[path] = bytesMethod(path, { requestStream: true, responseStream: true });
+    implementation[path] = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+      handler(call).catch((err: unknown) => {
+        if (!call.writableEnded && !call.destroyed) {
+          call.emit('error', { code: grpc.status.INTERNAL, details: `internal error: ${String(err)}` });
+        }
+      });
+    };
+  }
+  return { definition, implementation };
+}
+
+/**
+ * Ends a stream with a status: after the responses already written, the
+ * client gets `code` and `details` (and the trailing metadata). grpc-js turns
+ * an 'error' event on a server stream into exactly that.
+ */
+export function endStream(call: grpc.ServerDuplexStream<Buffer, Buffer>, code: grpc.status, details: string, metadata?: grpc.Metadata): void {
+  if (call.writableEnded || call.destroyed) return;
+  if (code === grpc.status.OK) call.end(metadata);
+  else call.emit('error', { code, details, metadata: metadata ?? new grpc.Metadata() });
+}
+
+/**
+ * The next message of a stream, read one at a time so that nothing more is
+ * taken from the client while the caller works (grpc-js buffers at most 16
+ * messages; past that, HTTP/2 flow control holds the client back). undefined
+ * once the client half-closed, the call was cancelled, or `signal` aborted.
+ */
+export function nextMessage(call: grpc.ServerDuplexStream<Buffer, Buffer>, signal?: AbortSignal): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const attempt = () => {
+      if (signal?.aborted || call.destroyed) return finish(undefined);
+      const message = call.read() as Buffer | null;
+      if (message !== null) return finish(message);
+      if (call.readableEnded) return finish(undefined);
+    };
+    const finish = (value: Buffer | undefined) => {
+      call.off('readable', attempt);
+      call.off('end', attempt);
+      call.off('close', attempt);
+      signal?.removeEventListener('abort', attempt);
+      resolve(value);
+    };
+    call.on('readable', attempt);
+    call.on('end', attempt);
+    call.on('close', attempt);
+    signal?.addEventListener('abort', attempt);
+    attempt();
+  });
+}
+
+/**
+ * Writes a response and, when the stream's buffer is full (the client reads
+ * slower than we answer), waits until it drains. false when the call ended
+ * meanwhile. There is no time limit: a stream whose buffered responses wait
+ * cannot end with a status either (the status follows them), and a client
+ * that does not read holds back only its own stream.
+ */
+export function writeResponse(call: grpc.ServerDuplexStream<Buffer, Buffer>, message: Buffer): Promise<boolean> {
+  if (call.write(message)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const finish = (drained: boolean) => {
+      call.off('drain', onDrain);
+      call.off('close', onGone);
+      resolve(drained);
+    };
+    const onDrain = () => finish(true);
+    const onGone = () => finish(false);
+    call.on('drain', onDrain);
+    call.on('close', onGone);
+  });
+}
+
+/**
+ * Trailing metadata of a retryable status: a google.rpc.Status with a
+ * RetryInfo in grpc-status-details-bin (without it, OTLP clients do not retry
+ * RESOURCE_EXHAUSTED), and grpc-retry-pushback-ms, which gRPC's own retry
+ * policy reads.
+ */
+export function retryMetadata(code: grpc.status, details: string, retryAfterMs: number): grpc.Metadata {
+  const ms = Math.max(0, Math.round(retryAfterMs));
+  const metadata = new grpc.Metadata();
+  const status = encodeRpcStatusProto({ code, message: details, retryAfterMs: ms });
+  metadata.set('grpc-status-details-bin', Buffer.from(status.buffer, status.byteOffset, status.byteLength));
+  metadata.set('grpc-retry-pushback-ms', String(ms));
+  return metadata;
+}
+
 export class GrpcServer implements Component {
   readonly name: string;
   readonly close: () => Promise<void>;
-  private readonly address: HostPort;
+  private readonly address: HostPort | undefined;
   private readonly options: GrpcServerOptions;
   private server: grpc.Server | undefined;
+  private injector: grpc.ConnectionInjector | undefined;
   private boundPort: number | undefined;
 
   constructor(options: GrpcServerOptions) {
+    if ((options.endpoint === undefined) === !options.inject) {
+      throw new Error(`${options.name}: give either an endpoint to listen on or inject: true, not ${options.inject ? 'both' : 'neither'}`);
+    }
+    if (options.inject && options.credentials) throw new Error(`${options.name}: with inject: true, TLS belongs to the listener that accepts`);
     this.name = options.name;
     this.options = options;
-    this.address = parseEndpoint(options.endpoint);
+    this.address = options.endpoint === undefined ? undefined : parseEndpoint(options.endpoint);
     this.close = closeOnce(() => this.shutdown());
+  }
+
+  /**
+   * Serves a connection accepted elsewhere (inject mode, after start()): the
+   * socket or TLS socket must be at the HTTP/2 connection preface; bytes
+   * already read from it must have been unshift()ed back.
+   */
+  injectConnection(connection: Duplex): void {
+    if (!this.injector) throw new Error(`${this.name}: injectConnection() needs inject: true and start()`);
+    this.injector.injectConnection(connection);
   }
 
   /** The bound port; only after start(). */
@@ -111,9 +238,16 @@ export class GrpcServer implements Component {
     });
     for (const service of o.services) server.addService(service.definition, service.implementation);
     this.server = server;
+    if (!this.address) {
+      // Plaintext here: whoever injects has already terminated TLS. The
+      // injector's HTTP/2 server belongs to `server`, so shutdown covers it.
+      this.injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+      return;
+    }
+    const address = this.address;
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(
-        formatEndpoint(this.address),
+        formatEndpoint(address),
         o.credentials ?? grpc.ServerCredentials.createInsecure(),
         (err, port) => (err ? reject(new Error(`${this.name}: cannot listen on ${o.endpoint}: ${err.message}`, { cause: err })) : resolve(port)),
       );
