@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need beyond npm packages, idempotently:
-# Debian's redis-server (Redis >= 7 for SET NX GET), and Apache Kafka's jars
-# from Maven Central, cached in ${OCSVC_CACHE_DIR:-~/.cache/ocsvc}/kafka-<version>.
-# Fast when everything is already there. Needs java (17+) and mvn on PATH.
+# Debian's redis-server (Redis >= 7 for SET NX GET), Apache Kafka's jars
+# from Maven Central, cached in ${OCSVC_CACHE_DIR:-~/.cache/ocsvc}/kafka-<version>,
+# and the OpenCensus interop clients (test/interop/opencensus): the Go program
+# built into .cache/go/ and the Python venv in .cache/python/.
+# Fast when everything is already there. Needs java (17+) and mvn on PATH;
+# go and python3 (with venv) for the interop tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,3 +33,21 @@ if [ ! -f "$CACHE_DIR/kafka-$KAFKA_VERSION/libs/.complete" ]; then
   node --import tsx test/harness/kafka-jars.ts "$KAFKA_VERSION" >&2
 fi
 echo "setup-test-deps: Kafka $KAFKA_VERSION jars in $CACHE_DIR/kafka-$KAFKA_VERSION/libs" >&2
+
+# The interop clients. The tests prepare them too when missing; preparing them
+# here keeps the first test run within its time bounds (a cold Go build takes
+# about a minute on 2 cores). Without the runtime the tests skip locally, and
+# fail under CI, so CI fails here already.
+interop_client() {
+  local runtime="$1" helper="$2"; shift 2
+  if command -v "$runtime" >/dev/null 2>&1; then
+    node --import tsx "test/harness/$helper" "$@" >&2
+  elif [ "${CI:-}" = "true" ]; then
+    echo "setup-test-deps: $runtime is missing (CI=true: the OpenCensus interop tests need it)" >&2
+    exit 1
+  else
+    echo "setup-test-deps: $runtime not found: the OpenCensus interop tests that need it will skip" >&2
+  fi
+}
+interop_client "${GO:-go}" go.ts test/interop/opencensus/go-client ocagent-client
+interop_client "${PYTHON:-python3}" python.ts test/interop/opencensus/python-client/requirements.txt opencensus-python
