@@ -15,9 +15,10 @@ const dash = argv.indexOf('--');
 const extra = dash >= 0 ? argv.slice(dash + 1) : [];
 const short = quick ? ['--duration', '10', '--flat-duration', '10'] : [];
 
-const RUNS: { name: string; args: string[] }[] = [
+const RUNS: { name: string; node?: string[]; args: string[] }[] = [
   { name: 'codec', args: ['bench/codec.ts', ...(quick ? ['--seconds', '1'] : [])] },
   { name: 'codec, testbed-shaped spans', args: ['bench/codec.ts', '--shape', 'testbed', ...(quick ? ['--seconds', '1'] : [])] },
+  { name: 'opencensus codecs', node: ['--expose-gc'], args: ['bench/opencensus.ts', ...(quick ? ['--seconds', '1'] : [])] },
   { name: 'agent, OTLP/gRPC', args: ['bench/agent.ts', '--transport', 'grpc', ...short, ...extra] },
   { name: 'agent, OTLP/HTTP', args: ['bench/agent.ts', '--transport', 'http', ...short, ...extra] },
   { name: 'agent, OTLP/gRPC, testbed-shaped spans', args: ['bench/agent.ts', '--transport', 'grpc', '--shape', 'testbed', ...short, ...extra] },
@@ -25,9 +26,9 @@ const RUNS: { name: string; args: string[] }[] = [
   { name: 'agent + sampler at a fixed rate', args: ['bench/sampler.ts', '--mode', 'rate', ...(quick ? ['--duration', '10'] : []), ...extra] },
 ];
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string }> {
+function run(args: string[], node: string[] = []): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...node, '--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     child.once('exit', (code) => resolve({ code, stdout }));
@@ -38,7 +39,7 @@ let failed = 0;
 const out: string[] = [];
 for (const r of RUNS) {
   process.stderr.write(`\n=== ${r.name}: tsx ${r.args.join(' ')}\n`);
-  const { code, stdout } = await run(r.args);
+  const { code, stdout } = await run(r.args, r.node);
   if (code !== 0) failed++;
   out.push(`### ${r.name}${code === 0 ? '' : ` (failed, exit ${code})`}\n${stdout.trim()}\n`);
 }
