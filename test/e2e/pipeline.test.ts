@@ -1,7 +1,9 @@
 // The whole stack end to end with the real OpenTelemetry JS SDK: spans sent
 // over OTLP gRPC, HTTP/protobuf and HTTP/JSON reach an OTLP backend and a file
 // unchanged, through agent -> Kafka -> sampler (Redis) -> Kafka -> exporter,
-// and through all-in-one. Every service runs as its own process from the CLI.
+// and through all-in-one; and through agents that cannot reach Kafka and
+// forward to the ingester, over OTLP and over OpenCensus. Every service runs
+// as its own process from the CLI.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +43,12 @@ function fileTraces(path: string): Traces[] {
 }
 
 /** Waits until every SDK span arrived in `traces()`; asserts each arrived unchanged; returns copies per span ID. */
-async function expectArrived(what: string, traces: () => Traces[], sdkSpans: ReadableSpan[]): Promise<Map<string, number>> {
+async function expectArrived(
+  what: string,
+  traces: () => Traces[],
+  sdkSpans: ReadableSpan[],
+  viaOpenCensus: ReadonlySet<ReadableSpan> = new Set(),
+): Promise<Map<string, number>> {
   const want = new Map(sdkSpans.map((s) => [s.spanContext().spanId, s]));
   const arrived = await waitFor(
     () => {
@@ -55,7 +62,7 @@ async function expectArrived(what: string, traces: () => Traces[], sdkSpans: Rea
   for (const a of arrived) {
     const sdk = want.get(a.span.spanId);
     if (!sdk) continue;
-    assertSameSpan(a, sdk);
+    assertSameSpan(a, sdk, viaOpenCensus.has(sdk));
     copies.set(a.span.spanId, (copies.get(a.span.spanId) ?? 0) + 1);
   }
   return copies;
@@ -79,15 +86,20 @@ function kafkaEnv(t: TestContext): Record<string, string> | undefined {
   };
 }
 
-test('spans from the OpenTelemetry SDK arrive unchanged through agent and ingester, Kafka, sampler, Redis and exporter', async (t) => {
+test('spans from the OpenTelemetry SDK arrive unchanged through agent and ingester (directly, or forwarded over OTLP or OpenCensus), Kafka, sampler, Redis and exporter', async (t) => {
   const kafka = kafkaEnv(t);
   const redis = redisUrl(t);
   if (!kafka || !redis) return;
   const sink = await OtlpSink.start(t);
   const file = join(mkdtempSync(join(tmpdir(), 'ocsvc-e2e-')), 'spans.jsonl');
-  const [grpcPort, httpPort, ingesterGrpcPort, ingesterHttpPort] = await freePorts(4);
-  const endpoints = { grpc: `127.0.0.1:${grpcPort}`, http: `127.0.0.1:${httpPort}` };
-  const ingesterEndpoints = { grpc: `127.0.0.1:${ingesterGrpcPort}`, http: `127.0.0.1:${ingesterHttpPort}` };
+  const ports = await freePorts(9);
+  const loopback = (i: number) => `127.0.0.1:${ports[i]}`;
+  const endpoints = { grpc: loopback(0), http: loopback(1) };
+  const ingesterEndpoints = { grpc: loopback(2), http: loopback(3) };
+  const ingesterOpenCensus = loopback(4);
+  // Agents on hosts that cannot reach Kafka: they forward to the ingester, one over OTLP, one over OpenCensus.
+  const viaOtlp = { grpc: loopback(5), http: loopback(6) };
+  const viaOcHop = { grpc: loopback(7), http: loopback(8) };
   const group = uniqueName('group');
 
   const exporter = await startService(t, 'exporter', { ...kafka, OCSVC_EXPORTER_GROUP_PREFIX: group, OCSVC_EXPORTER_BACKENDS: backendsEnv(sink, file) });
@@ -109,20 +121,49 @@ test('spans from the OpenTelemetry SDK arrive unchanged through agent and ingest
     ...kafka,
     OCSVC_RECEIVERS_OTLP_GRPC_ENDPOINT: ingesterEndpoints.grpc,
     OCSVC_RECEIVERS_OTLP_HTTP_ENDPOINT: ingesterEndpoints.http,
+    OCSVC_RECEIVERS_OPENCENSUS_ENABLED: 'true',
+    OCSVC_RECEIVERS_OPENCENSUS_ENDPOINT: ingesterOpenCensus,
   });
+  // No Kafka address at all: these agents must not need one.
+  const forwarders = [
+    { via: viaOtlp, protocol: 'otlp', upstream: ingesterEndpoints.grpc },
+    { via: viaOcHop, protocol: 'opencensus', upstream: ingesterOpenCensus },
+  ];
+  const forwarding: ServiceProcess[] = [];
+  for (const f of forwarders) {
+    forwarding.push(
+      await startService(t, 'agent', {
+        OCSVC_KAFKA_BROKERS: '127.0.0.1:1',
+        OCSVC_RECEIVERS_OTLP_GRPC_ENDPOINT: f.via.grpc,
+        OCSVC_RECEIVERS_OTLP_HTTP_ENDPOINT: f.via.http,
+        OCSVC_FORWARD_ENDPOINT: f.upstream,
+        OCSVC_FORWARD_PROTOCOL: f.protocol,
+        OCSVC_FORWARD_INSECURE: 'true',
+      }),
+    );
+  }
 
   const sent: ReadableSpan[] = [];
   for (const transport of TRANSPORTS) sent.push(...(await sendTraces(transport, endpoints, 5, group)));
   for (const transport of TRANSPORTS) sent.push(...(await sendTraces(transport, ingesterEndpoints, 2, group)));
-  assert.equal(sent.length, 3 * 5 * 3 + 3 * 2 * 3);
+  const viaOpenCensus = new Set<ReadableSpan>();
+  for (const f of forwarders) {
+    for (const transport of TRANSPORTS) {
+      const spans = await sendTraces(transport, f.via, 1, group);
+      sent.push(...spans);
+      if (f.protocol === 'opencensus') for (const span of spans) viaOpenCensus.add(span);
+    }
+  }
+  assert.equal(sent.length, 3 * 5 * 3 + 3 * 2 * 3 + 2 * 3 * 1 * 3);
 
-  const atSink = await expectArrived('the OTLP backend', () => sinkTraces(sink), sent);
-  const inFile = await expectArrived('the file backend', () => fileTraces(file), sent);
+  const atSink = await expectArrived('the OTLP backend', () => sinkTraces(sink), sent, viaOpenCensus);
+  const inFile = await expectArrived('the file backend', () => fileTraces(file), sent, viaOpenCensus);
   for (const copies of [atSink, inFile]) assert.deepEqual([...copies.values()].filter((n) => n > 1), [], 'no duplicates without failures');
 
   // Each tier's self-metrics account for every span, and consumers report their lag.
   assert.equal(await scrape(agent, 'ocsvc_component_sent_items_total', { component: 'publisher' }), 45);
-  assert.equal(await scrape(ingester, 'ocsvc_component_sent_items_total', { component: 'publisher' }), 18);
+  assert.equal(await scrape(ingester, 'ocsvc_component_sent_items_total', { component: 'publisher' }), 18 + 18);
+  for (const f of forwarding) assert.equal(await scrape(f, 'ocsvc_component_sent_items_total', { component: 'forward' }), 9);
   assert.equal(await scrape(sampler, 'ocsvc_component_sent_items_total', { component: 'sampler' }), sent.length);
   await waitFor(async () => (await scrape(exporter, 'ocsvc_component_sent_items_total', { component: 'exporter/sink' })) === sent.length, {
     what: 'the exporter to count every span sent',
@@ -133,7 +174,7 @@ test('spans from the OpenTelemetry SDK arrive unchanged through agent and ingest
   assert.ok(lagLines.length > 0, 'the exporter reports its consumer lag per partition');
   for (const line of lagLines) assert.match(line, / 0$/, 'everything exported and committed');
 
-  await stopAll([agent, ingester, sampler, exporter]);
+  await stopAll([...forwarding, agent, ingester, sampler, exporter]);
 });
 
 test('the same spans arrive unchanged through all-in-one mode', async (t) => {

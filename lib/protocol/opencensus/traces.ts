@@ -2,7 +2,9 @@
 //
 // In: one ResourceSpans per distinct effective resource (the request's node
 // with the request's resource, or with a span's own), spans in request order,
-// one ScopeSpans with an empty scope. Out: one request per ResourceSpans.
+// a ScopeSpans per run of spans with the same scope (empty, unless the last
+// attributes are otel.scope.name/version, as written out). Out: one request
+// per ResourceSpans.
 //
 // OC -> model -> OC is exact. What OTLP has no field for goes into the
 // attributes of OC_SPAN_KEYS, written only when they carry information, after
@@ -34,8 +36,8 @@
 //
 // A request whose spans all have resources of their own loses its own
 // resource, which applies to no span. Model -> OC loses what OpenCensus cannot
-// hold: span and link flags, schema URLs, scopes (merged; name and version
-// become otel.scope.name and .version, their attributes are lost), the message
+// hold: span and link flags, schema URLs, scopes (name and version
+// become otel.scope.name and .version, read back in; their attributes are lost), the message
 // of an UNSET status, the resource's dropped count, the types of bytes, array
 // and kvlist values (written as JSON text), and a span.kind attribute that
 // contradicts a PRODUCER/CONSUMER/INTERNAL kind (overwritten). Counts of 2^31
@@ -84,7 +86,7 @@ export const OC_SPAN_KEYS = {
   messageEventUncompressedSize: 'opencensus.timeevent.messageevent.usize',
   messageEventCompressedSize: 'opencensus.timeevent.messageevent.csize',
   spanKindName: 'span.kind', // producer, consumer, internal (the Collector's convention)
-  scopeName: 'otel.scope.name', // out only (OpenTelemetry's rule for formats without scopes)
+  scopeName: 'otel.scope.name', // OpenTelemetry's rule for formats without scopes; read back from the last attributes
   scopeVersion: 'otel.scope.version',
 } as const;
 const K = OC_SPAN_KEYS;
@@ -448,7 +450,28 @@ function linkOut(l: SpanLink, full: boolean): OcLink {
 /** Java and Node.js libraries send empty containers; the others leave them out. */
 const sendsEmpty = (language: number): boolean => language === OcLanguage.JAVA || language === OcLanguage.NODE_JS;
 
-function spanIn(s: OcSpan, at: string, full: boolean): Span {
+/**
+ * The scope that a span's last attributes name (otel.scope.name, then
+ * otel.scope.version: what spanOut writes for a span from a scoped format),
+ * taken out of `user`. Only non-empty, untruncated strings at the very end
+ * qualify, so that spanOut puts back exactly what came in.
+ */
+function scopeIn(user: KeyValue[], sent: OcAttributes | undefined): InstrumentationScope {
+  const scope = emptyScope();
+  const take = (key: string): string => {
+    const i = user.length - 1;
+    const a = user[i];
+    const v = sent?.attributeMap[i]?.value;
+    if (a?.key !== key || a.value.kind !== 'string' || a.value.value === '' || v?.kind !== 'string' || v.value.truncatedByteCount) return '';
+    user.pop();
+    return a.value.value;
+  };
+  scope.version = take(K.scopeVersion);
+  scope.name = take(K.scopeName);
+  return scope;
+}
+
+function spanIn(s: OcSpan, at: string, full: boolean): { span: Span; scope: InstrumentationScope } {
   const m = new Marks();
   const traceId = requiredId(s.traceId, 16, `${at}.trace_id`) as TraceId;
   const spanId = requiredId(s.spanId, 8, `${at}.span_id`) as SpanId;
@@ -473,6 +496,7 @@ function spanIn(s: OcSpan, at: string, full: boolean): Span {
     kind = (numberOf(KIND_NAMES, v.value.value) as SpanKind | undefined) ?? kind;
     if (kind !== SpanKind.UNSPECIFIED && named === user.length - 1) user.pop();
   }
+  const scope = scopeIn(user, s.attributes);
 
   if (s.stackTrace !== undefined) m.add(K.stackTrace, stackTraceValue(s.stackTrace));
   if (s.sameProcessAsParentSpan !== undefined) m.add(K.sameProcessAsParentSpan, { kind: 'bool', value: s.sameProcessAsParentSpan });
@@ -491,7 +515,7 @@ function spanIn(s: OcSpan, at: string, full: boolean): Span {
   const links = s.links;
   if (links === undefined || (links.link.length === 0 && links.droppedLinksCount === 0)) m.presence('links', links !== undefined, full);
 
-  return {
+  const span: Span = {
     traceId,
     spanId,
     traceState,
@@ -509,6 +533,7 @@ function spanIn(s: OcSpan, at: string, full: boolean): Span {
     droppedLinksCount: (links?.droppedLinksCount ?? 0) >>> 0,
     status,
   };
+  return { span, scope };
 }
 
 function spanOut(s: Span, scope: InstrumentationScope, full: boolean): OcSpan {
@@ -563,18 +588,26 @@ const resourceKey = (r: OcResource | undefined): string =>
 export function tracesFromOc(request: OcExportTraceRequest): Traces {
   const full = sendsEmpty(ocLanguageOf(request.node));
   const groups = new Map<string, ResourceSpans>();
-  const spansOf = (resource: OcResource | undefined): Span[] => {
+  const groupOf = (resource: OcResource | undefined): ResourceSpans => {
     const key = resourceKey(resource);
     let rs = groups.get(key);
     if (rs === undefined) {
-      rs = { resource: resourceFromOc(request.node, resource), scopeSpans: [{ scope: emptyScope(), spans: [], schemaUrl: '' }], schemaUrl: '' };
+      rs = { resource: resourceFromOc(request.node, resource), scopeSpans: [], schemaUrl: '' };
       groups.set(key, rs);
     }
-    return rs.scopeSpans[0]!.spans;
+    return rs;
   };
   // The request's own group comes first whenever it is used, or when there are no spans.
-  const own = request.spans.length === 0 || request.spans.some((s) => s.resource === undefined) ? spansOf(request.resource) : [];
-  request.spans.forEach((s, i) => (s.resource === undefined ? own : spansOf(s.resource)).push(spanIn(s, `spans[${i}]`, full)));
+  if (request.spans.length === 0 || request.spans.some((s) => s.resource === undefined)) groupOf(request.resource);
+  request.spans.forEach((s, i) => {
+    const { span, scope } = spanIn(s, `spans[${i}]`, full);
+    const rs = groupOf(s.resource ?? request.resource);
+    // A new ScopeSpans whenever the scope changes, so that spans keep their order out again.
+    const last = rs.scopeSpans.at(-1);
+    if (last !== undefined && last.scope.name === scope.name && last.scope.version === scope.version) last.spans.push(span);
+    else rs.scopeSpans.push({ scope, spans: [span], schemaUrl: '' });
+  });
+  for (const rs of groups.values()) if (rs.scopeSpans.length === 0) rs.scopeSpans.push({ scope: emptyScope(), spans: [], schemaUrl: '' });
   return { resourceSpans: [...groups.values()] };
 }
 

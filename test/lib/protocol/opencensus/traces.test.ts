@@ -469,6 +469,38 @@ describe('OpenCensus spans: model -> OC for what OpenCensus lacks', () => {
   it('gives a clean OC span for a plain OTLP span', () => {
     assert.deepStrictEqual(toOc(otlpSpan()), { ...ocSpanOf({ name: ts('op'), endTime: ms(1) }) });
   });
+  it('reads otel.scope.name / otel.scope.version back into the scope, so OTLP -> OC -> OTLP keeps scopes and span order', () => {
+    const scoped = (name: string, version: string, spans: Span[]) => ({ scope: { name, version, attributes: [], droppedAttributesCount: 0 }, spans, schemaUrl: '' });
+    const a = otlpSpan({ spanId: '00000000000000a1' as SpanId, kind: 4 });
+    const bb = otlpSpan({ spanId: '00000000000000b1' as SpanId });
+    const c = otlpSpan({ spanId: '00000000000000a2' as SpanId });
+    const traces: Traces = {
+      resourceSpans: [
+        { resource: { attributes: [], droppedAttributesCount: 0 }, scopeSpans: [scoped('jdbc', '2.1.0', [a]), scoped('http', '', [bb]), scoped('jdbc', '2.1.0', [c])], schemaUrl: '' },
+      ],
+    };
+    const [req] = tracesToOc(traces);
+    const back = tracesFromOc(req!);
+    assert.deepStrictEqual(
+      back.resourceSpans[0]!.scopeSpans.map((ss) => [ss.scope.name, ss.scope.version, ss.spans.map((sp) => sp.spanId)]),
+      [['jdbc', '2.1.0', [a.spanId]], ['http', '', [bb.spanId]], ['jdbc', '2.1.0', [c.spanId]]],
+    );
+    assert.deepStrictEqual(back.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes, [], 'neither the scope nor span.kind stays an attribute');
+    assert.equal(back.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.kind, 4);
+  });
+  it('leaves otel.scope.* as attributes unless they are the last, untruncated, non-empty strings', () => {
+    const cases: [string, [string, OcAttributeValue][]][] = [
+      ['not last', [['otel.scope.name', s('lib')], ['http.method', s('GET')]]],
+      ['truncated', [['otel.scope.name', s('lib', 3)]]],
+      ['empty', [['otel.scope.name', s('')]]],
+      ['not a string', [['otel.scope.version', i64(2n)]]],
+    ];
+    for (const [what, entries] of cases) {
+      const traces = tracesFromOc(request([ocSpanOf({ attributes: attrs(entries) })]));
+      assert.deepStrictEqual(traces.resourceSpans[0]!.scopeSpans[0]!.scope.name, '', what);
+      assert.deepStrictEqual(tracesToOc(traces)[0]!.spans[0]!.attributes?.attributeMap, attrs(entries).attributeMap, `${what}: exact back`);
+    }
+  });
 });
 
 // ---- golden translations of realistic requests ----
