@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, SERVICE_NAMES, type ServiceName } from '../lib
 import { runUntilSignal, version, type Service } from '../lib/service/runtime.js';
 import { buildSampler } from '../sampler/service.js';
 import { buildAllInOne } from './all-in-one.js';
+import { REPLAY_USAGE, replayMain } from './replay.js';
 
 const USAGE = `Usage: ocsvc <command> [--config FILE]
 
@@ -19,12 +20,16 @@ Services (configuration: FILE (YAML or JSON), then OCSVC_* environment variables
   all-in-one   agent + sampler + exporter in one process, no Kafka or Redis
 
 Tools:
+  replay --topic T --backend NAME [--from WHEN] [--to WHEN]
+                                            re-export a range of a topic to one backend (ocsvc replay --help)
   validate --config FILE [--service NAME]   check a configuration without starting anything
   version                                   print the version
 
 The config file may also be given as OCSVC_CONFIG.`;
 
-const BUILDERS: Record<ServiceName, (config: never) => Service> = {
+type LongRunning = Exclude<ServiceName, 'replay'>;
+
+const BUILDERS: Record<LongRunning, (config: never) => Service> = {
   agent: buildAgent,
   ingester: buildIngester,
   sampler: buildSampler,
@@ -34,6 +39,10 @@ const BUILDERS: Record<ServiceName, (config: never) => Service> = {
 
 function isService(name: string): name is ServiceName {
   return (SERVICE_NAMES as readonly string[]).includes(name);
+}
+
+function isLongRunning(name: string): name is LongRunning {
+  return name in BUILDERS;
 }
 
 /** Checks a file against one service's schema, or against each, reporting which it fits. */
@@ -74,6 +83,14 @@ function validate(file: string | undefined, service: string | undefined): number
 }
 
 async function main(argv: string[]): Promise<number> {
+  // replay has options of its own.
+  if (argv[0] === 'replay') {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(`${REPLAY_USAGE}\n`);
+      return 0;
+    }
+    return replayMain(argv.slice(1));
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -98,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'validate') return validate(file, values.service);
-  if (!isService(command)) {
+  if (!isLongRunning(command)) {
     process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
     return 2;
   }

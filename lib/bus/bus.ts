@@ -74,13 +74,21 @@ export interface PartitionLag extends TopicPartition {
 
 export interface Consumer extends Component {
   /** Commit: the next record to read on each partition is `offset`. */
-  commit(offsets: (TopicPartition & { offset: bigint })[]): Promise<void>;
+  commit(offsets: PartitionOffset[]): Promise<void>;
   pause(partitions: TopicPartition[]): void;
   resume(partitions: TopicPartition[]): void;
   assignment(): TopicPartition[];
   /** Lag per assigned partition, as of the last fetch. */
   lag(): PartitionLag[];
 }
+
+export type PartitionOffset = TopicPartition & { offset: bigint };
+
+/**
+ * A position in every partition of a topic: its log start, its log end, or
+ * a time (ms since the epoch).
+ */
+export type OffsetSpec = 'earliest' | 'latest' | { timeMs: number };
 
 export interface Bus extends Component {
   ensureTopics(specs: TopicSpec[]): Promise<void>;
@@ -92,4 +100,15 @@ export interface Bus extends Component {
    */
   produce(topic: string, records: OutRecord[]): Promise<void>;
   consumer(options: ConsumerOptions): Consumer;
+  /**
+   * The offset of each partition of `topic` at `at`: the log start, the log
+   * end (the next offset to be written), or the first record whose timestamp
+   * is at or after the time (the log end when there is none). In partition order.
+   */
+  offsetsAt(topic: string, at: OffsetSpec): Promise<PartitionOffset[]>;
+  /**
+   * Sets a group's committed offsets, so that its members start there: for a
+   * replay, or to move a group by hand. The group must have no active member.
+   */
+  setGroupOffsets(groupId: string, offsets: PartitionOffset[]): Promise<void>;
 }

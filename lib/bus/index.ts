@@ -7,8 +7,10 @@ export type {
   Consumer,
   ConsumerOptions,
   Headers,
+  OffsetSpec,
   OutRecord,
   PartitionLag,
+  PartitionOffset,
   TopicPartition,
   TopicSpec,
 } from './bus.js';

@@ -10,7 +10,7 @@ import { Kafka, Partitioners, type Admin, type KafkaConfig, type Message, type P
 import { InvalidInputError, UnavailableError } from '../errors.js';
 import { closeAll, closeOnce, sleep } from '../lifecycle.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
-import type { Bus, Consumer, ConsumerOptions, OutRecord, TopicSpec } from './bus.js';
+import type { Bus, Consumer, ConsumerOptions, OffsetSpec, OutRecord, PartitionOffset, TopicSpec } from './bus.js';
 import { KafkaConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
 import { isProducerFenced, isUnknownTopic, toBusError } from './kafka-errors.js';
 import { kafkaLogCreator, kafkaLogLevel, type KafkaLogLevel } from './kafka-log.js';
@@ -157,6 +157,33 @@ export class KafkaBus implements Bus {
       count.catch(() => this.partitionCounts.delete(topic));
     }
     return count;
+  }
+
+  async offsetsAt(topic: string, at: OffsetSpec): Promise<PartitionOffset[]> {
+    const admin = await this.connectAdmin();
+    try {
+      const found =
+        typeof at === 'object'
+          ? await admin.fetchTopicOffsetsByTimestamp(topic, at.timeMs) // the log end where no record is that late
+          : (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: at === 'earliest' ? p.low : p.high }));
+      return found.map((p) => ({ topic, partition: p.partition, offset: BigInt(p.offset) })).sort((a, b) => a.partition - b.partition);
+    } catch (err) {
+      throw toBusError(err, `reading the offsets of ${topic}`);
+    }
+  }
+
+  async setGroupOffsets(groupId: string, offsets: PartitionOffset[]): Promise<void> {
+    const admin = await this.connectAdmin();
+    const byTopic = new Map<string, PartitionOffset[]>();
+    for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o]);
+    try {
+      // KafkaJS commits them through a short-lived member, which fails while the group has others.
+      for (const [topic, list] of byTopic) {
+        await admin.setOffsets({ groupId, topic, partitions: list.map((o) => ({ partition: o.partition, offset: o.offset.toString() })) });
+      }
+    } catch (err) {
+      throw toBusError(err, `setting the offsets of group ${groupId}`);
+    }
   }
 
   async produce(topic: string, records: OutRecord[]): Promise<void> {

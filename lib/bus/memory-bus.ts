@@ -16,7 +16,7 @@
 import { InvalidInputError, UnavailableError } from '../errors.js';
 import { closeAll, closeOnce } from '../lifecycle.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
-import type { Bus, Consumer, ConsumerOptions, Headers, OutRecord, TopicSpec } from './bus.js';
+import type { Bus, Consumer, ConsumerOptions, Headers, OffsetSpec, OutRecord, PartitionOffset, TopicSpec } from './bus.js';
 import { MemoryConsumer, type MemoryBroker, type MemoryConsumerSettings } from './memory-consumer.js';
 import { MemoryGroup } from './memory-group.js';
 import { PartitionLog, type StoredRecord } from './memory-log.js';
@@ -150,6 +150,26 @@ export class MemoryBus implements Bus, MemoryBroker {
     const consumer = new MemoryConsumer(this, options, this.settings);
     this.consumers.add(consumer);
     return consumer;
+  }
+
+  async offsetsAt(topic: string, at: OffsetSpec): Promise<PartitionOffset[]> {
+    return this.topic(topic).logs.map((log, partition) => ({
+      topic,
+      partition,
+      offset: at === 'earliest' ? log.startOffset : at === 'latest' ? log.endOffset : log.offsetAtTime(at.timeMs),
+    }));
+  }
+
+  async setGroupOffsets(groupId: string, offsets: PartitionOffset[]): Promise<void> {
+    const group = this.group(groupId);
+    if (group.members.length > 0) {
+      throw new InvalidInputError(`cannot set the offsets of group ${groupId}: it has ${group.members.length} active member(s)`, { code: 'BUS_GROUP_ACTIVE' });
+    }
+    for (const o of offsets) {
+      this.log(o.topic, o.partition); // throws for an unknown topic or partition
+      if (o.offset < 0n) throw new InvalidInputError(`cannot set a negative offset on ${o.topic}/${o.partition}`, { code: 'BUS_BAD_OFFSET' });
+    }
+    for (const o of offsets) group.committed.set(partitionKey(o.topic, o.partition), o.offset);
   }
 
   // --- MemoryBroker ---

@@ -42,6 +42,18 @@ export class PartitionLog {
     return out;
   }
 
+  /** The first retained offset whose record is at or after timeMs, or the log end (timestamps only grow). */
+  offsetAtTime(timeMs: number): bigint {
+    let lo = this.head;
+    let hi = this.records.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.records[mid]!.timestampMs < timeMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.records.length ? this.records[lo]!.offset : this.endOffset;
+  }
+
   /** Drops records below `offset`; returns the bytes freed. */
   trimTo(offset: bigint): number {
     let freed = 0;

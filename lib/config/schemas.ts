@@ -51,15 +51,22 @@ export interface AllInOneConfig extends Base {
   exporter: ExporterSection;
 }
 
+/** `ocsvc replay`: reads Kafka, sends to one of the exporter's backends. */
+export interface ReplayConfig extends Base {
+  kafka: KafkaSection;
+  exporter: ExporterSection;
+}
+
 export interface ServiceConfigs {
   agent: AgentConfig;
   ingester: IngesterConfig;
   sampler: SamplerConfig;
   exporter: ExporterConfig;
   'all-in-one': AllInOneConfig;
+  replay: ReplayConfig;
 }
 export type ServiceName = keyof ServiceConfigs;
-export const SERVICE_NAMES = ['agent', 'ingester', 'sampler', 'exporter', 'all-in-one'] as const satisfies readonly ServiceName[];
+export const SERVICE_NAMES = ['agent', 'ingester', 'sampler', 'exporter', 'all-in-one', 'replay'] as const satisfies readonly ServiceName[];
 
 const base = (role: string) => ({ service: serviceSection(role), log: logSection, admin: adminSection });
 
@@ -82,6 +89,14 @@ export function schemaOf(service: ServiceName): Record<string, unknown> {
       return { ...base(service), kafka: kafkaSection, redis: redisSection, sampler: samplerSection(30_000) };
     case 'exporter':
       return { ...base(service), kafka: kafkaSection, exporter: exporterSection(DEFAULT_EXPORTER_BACKENDS) };
+    case 'replay':
+      // A tool run beside the services: its admin endpoints are off unless asked for.
+      return {
+        ...base(service),
+        admin: Object.fromEntries(Object.entries(adminSection).map(([k, v]) => [k, { ...v, default: '' }])),
+        kafka: kafkaSection,
+        exporter: exporterSection(DEFAULT_EXPORTER_BACKENDS),
+      };
     case 'all-in-one':
       return {
         ...base(service),

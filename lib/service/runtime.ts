@@ -51,9 +51,14 @@ export interface Service extends Component {
   runtime: Runtime;
 }
 
+/** The health, self-metrics and operator endpoints of the process, as a part to start first and close last. */
+export function startAdmin(rt: Runtime, admin: AdminSection): Component {
+  return startAdminEndpoints({ service: rt.service, version: version(), registry: rt.registry, health: rt.health, endpoints: admin, logger: rt.log });
+}
+
 /** The service's parts, tracked for readiness, behind the operator endpoints. */
 export function assemble(rt: Runtime, admin: AdminSection, parts: Component[]): Service {
-  const endpoints = startAdminEndpoints({ service: rt.service, version: version(), registry: rt.registry, health: rt.health, endpoints: admin, logger: rt.log });
+  const endpoints = startAdmin(rt, admin);
   const group = new Group(rt.service, [endpoints, ...parts.map((p) => tracked(rt, p))]);
   return {
     name: rt.service,

@@ -33,7 +33,7 @@ test('validate names every service a valid file fits', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /valid configuration for sampler\n$/);
   const shared = ocsvc('validate', '--config', file('front.yaml', 'kafka:\n  brokers: [k:9092]\n'));
-  assert.match(shared.stdout, /valid configuration for agent, ingester, sampler, exporter\n$/);
+  assert.match(shared.stdout, /valid configuration for agent, ingester, sampler, exporter, replay\n$/);
 });
 
 test('validate of a bad file exits 1 and lists every problem of the closest service', () => {

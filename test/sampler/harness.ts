@@ -4,7 +4,7 @@
 // into parts the way spans of one trace arrive in several requests.
 import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
-import type { Bus, ConsumedRecord, Consumer, ConsumerOptions, OutRecord, TopicSpec } from '../../lib/bus/bus.js';
+import type { Bus, ConsumedRecord, Consumer, ConsumerOptions, OffsetSpec, OutRecord, PartitionOffset, TopicSpec } from '../../lib/bus/bus.js';
 import { UnavailableError } from '../../lib/errors.js';
 import type { TraceId } from '../../lib/model/ids.js';
 import type { Traces } from '../../lib/model/trace.js';
@@ -61,6 +61,12 @@ export class RecordingBus implements Bus {
   }
   consumer(options: ConsumerOptions): Consumer {
     return this.inner.consumer(options);
+  }
+  offsetsAt(topic: string, at: OffsetSpec): Promise<PartitionOffset[]> {
+    return this.inner.offsetsAt(topic, at);
+  }
+  setGroupOffsets(groupId: string, offsets: PartitionOffset[]): Promise<void> {
+    return this.inner.setGroupOffsets(groupId, offsets);
   }
 }
 

@@ -188,6 +188,40 @@ export function runBusContract(name: string, makeBus: MakeBus, options: Contract
       );
     });
 
+    test('offsetsAt gives each partition its log start, its log end, or the first record at or after a time', async (t) => {
+      const setup = await withTopic(t, 2);
+      if (!setup) return;
+      const { bus, topic } = setup;
+      const empty = await bus.offsetsAt(topic, 'latest');
+      assert.deepEqual(empty, [{ topic, partition: 0, offset: 0n }, { topic, partition: 1, offset: 0n }]);
+      await bus.produce(topic, [0, 1, 2].map((i) => ({ key: null, value: Buffer.from(`early${i}`), partition: 0 })));
+      // Timestamps have millisecond resolution: a boundary strictly between the two runs.
+      const before = Date.now();
+      while (Date.now() <= before + 2) await new Promise((resolve) => setTimeout(resolve, 2));
+      const boundary = Date.now();
+      while (Date.now() <= boundary + 2) await new Promise((resolve) => setTimeout(resolve, 2));
+      await bus.produce(topic, [0, 1].map((i) => ({ key: null, value: Buffer.from(`late${i}`), partition: 0 })));
+      await bus.produce(topic, [{ key: null, value: Buffer.from('other'), partition: 1 }]);
+      assert.deepEqual(await bus.offsetsAt(topic, 'earliest'), [{ topic, partition: 0, offset: 0n }, { topic, partition: 1, offset: 0n }]);
+      assert.deepEqual(await bus.offsetsAt(topic, 'latest'), [{ topic, partition: 0, offset: 5n }, { topic, partition: 1, offset: 1n }]);
+      assert.deepEqual(await bus.offsetsAt(topic, { timeMs: boundary }), [{ topic, partition: 0, offset: 3n }, { topic, partition: 1, offset: 0n }]);
+      assert.deepEqual(await bus.offsetsAt(topic, { timeMs: Date.now() + 3_600_000 }), [{ topic, partition: 0, offset: 5n }, { topic, partition: 1, offset: 1n }], 'the log end when no record is that late');
+    });
+
+    test('setGroupOffsets positions a group with no members: its next member starts there', async (t) => {
+      const setup = await withTopic(t, 2);
+      if (!setup) return;
+      const { bus, topic } = setup;
+      await bus.produce(topic, Array.from({ length: 6 }, (_, i) => ({ key: null, value: Buffer.from(`p0-${i}`), partition: 0 })));
+      await bus.produce(topic, Array.from({ length: 4 }, (_, i) => ({ key: null, value: Buffer.from(`p1-${i}`), partition: 1 })));
+      const groupId = uniqueName('bus-contract-group');
+      await bus.setGroupOffsets(groupId, [{ topic, partition: 0, offset: 4n }, { topic, partition: 1, offset: 1n }]);
+      const c = await collect(t, bus, topic, { groupId });
+      await until(() => `5 records, got ${c.records.length}`, () => c.records.length >= 5);
+      assert.deepEqual(c.records.map((r) => r.value.toString()).sort(), ['p0-4', 'p0-5', 'p1-1', 'p1-2', 'p1-3']);
+      await assert.rejects(bus.setGroupOffsets(groupId, [{ topic, partition: 0, offset: 0n }]), 'refused while the group has a member');
+    });
+
     test('a new group that does not start from the beginning sees only records produced after it joined', async (t) => {
       const setup = await withTopic(t, 1);
       if (!setup) return;
