@@ -4,7 +4,7 @@
 // receivers stop accepting, the sampler decides what it holds, the exporters
 // send what the sampler produced, then the bus goes.
 import { frontDoorParts } from '../agent/agent.js';
-import { backendPipelines } from '../exporter/service.js';
+import { backendPipelines, deadLetterTopics } from '../exporter/service.js';
 import { MemoryBus } from '../lib/bus/memory-bus.js';
 import type { AllInOneConfig } from '../lib/config/schemas.js';
 import type { TopicsSection } from '../lib/config/sections.js';
@@ -25,7 +25,7 @@ export function buildAllInOne(config: AllInOneConfig): Service {
     bus,
     store,
     step('topics', () =>
-      bus.ensureTopics(Object.values(TOPICS).map((topic) => ({ topic, partitions: config.bus.partitions }))),
+      bus.ensureTopics([...Object.values(TOPICS), ...deadLetterTopics(config.exporter)].map((topic) => ({ topic, partitions: config.bus.partitions }))),
     ),
     ...pipelines,
     drained(pipelines, config.service.shutdownTimeoutMs),

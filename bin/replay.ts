@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { BackendPipeline } from '../exporter/backend-pipeline.js';
-import { backendPipelines } from '../exporter/service.js';
+import { backendPipelines, deadLetterTopics } from '../exporter/service.js';
 import { resolveRange, RangeReader, type RangeBound, type RangeProgress } from '../lib/bus/range.js';
 import { ConfigError, loadConfig } from '../lib/config/index.js';
 import type { ReplayConfig } from '../lib/config/schemas.js';
@@ -29,7 +29,9 @@ Re-exports the records of TOPIC between --from and --to to the exporter backend 
   WHEN is earliest, latest, a time (2026-12-01T10:00:00Z, or milliseconds since the epoch),
   or offsets per partition (0:1200,1:1180; partitions not named: the log start or end).
   --from defaults to earliest, --to to latest (the end when the replay starts).
-  --signal defaults to metrics for the configured metrics topic, else traces.
+  --signal defaults to metrics for the configured metrics topic and dead-letter topics
+  ending in .metrics, else traces.
+  To re-drive a backend's dead-letter topic: --topic ocsvc.dlq.NAME.traces --backend NAME.
   --progress-ms N   how often progress is printed (default 1000; 0: never)`;
 
 export function parseBound(text: string, what: string): RangeBound {
@@ -126,7 +128,9 @@ export async function replayMain(argv: string[]): Promise<number> {
     process.stderr.write(`no backend named "${args.backend}" in exporter.backends (${names})\n`);
     return 2;
   }
-  const signal = args.signal ?? (args.topic === config.kafka.topics.metrics ? 'metrics' : 'traces');
+  const { deadLetter } = config.exporter;
+  const metricsTopic = args.topic === config.kafka.topics.metrics || (args.topic.startsWith(deadLetter.topicPrefix) && args.topic.endsWith('.metrics'));
+  const signal = args.signal ?? (metricsTopic ? 'metrics' : 'traces');
   if (!cfg.signals.includes(signal)) {
     process.stderr.write(`backend "${cfg.name}" does not take ${signal} (its signals: ${cfg.signals.join(', ')})\n`);
     return 2;
@@ -156,7 +160,11 @@ export async function replayMain(argv: string[]): Promise<number> {
     });
     // The topic stands in for the one this signal is normally exported from.
     const topics = { ...config.kafka.topics, [signal === 'traces' ? 'spansSampled' : 'metrics']: args.topic };
-    [pipeline] = backendPipelines(rt, { ...config.exporter, groupPrefix: `ocsvc-replay-${runId}`, backends: [{ ...cfg, signals: [signal] }] }, reader.bus(bus), topics);
+    const section = { ...config.exporter, groupPrefix: `ocsvc-replay-${runId}`, backends: [{ ...cfg, signals: [signal] }] };
+    // What the backend still refuses goes to its dead-letter topic, as with the exporter.
+    const { partitions, replicationFactor, createTopics } = config.kafka;
+    if (createTopics) await bus.ensureTopics(deadLetterTopics(section).map((topic) => ({ topic, partitions, replicationFactor })));
+    [pipeline] = backendPipelines(rt, section, reader.bus(bus), topics);
     const startedMs = Date.now();
     const report = () => process.stderr.write(`${formatProgress(reader.progress(), startedMs, Date.now())}\n`);
     if (args.progressMs > 0) timer = setInterval(report, args.progressMs);

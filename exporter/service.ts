@@ -1,4 +1,5 @@
-// The exporter service: one BackendPipeline (own consumer group) per backend.
+// The exporter service: one BackendPipeline (own consumer group, own
+// dead-letter topics) per backend.
 import { createBackend, type BackendOptions } from '../lib/backend/registry.js';
 import { withRetry } from '../lib/backend/retry.js';
 import type { Bus } from '../lib/bus/bus.js';
@@ -7,7 +8,19 @@ import type { ExporterConfig } from '../lib/config/schemas.js';
 import type { ExporterSection, TopicsSection } from '../lib/config/sections.js';
 import { kafkaBus, topicsStep } from '../lib/service/kafka.js';
 import { assemble, createRuntime, type Runtime, type Service } from '../lib/service/runtime.js';
-import { BackendPipeline } from './backend-pipeline.js';
+import { BackendPipeline, deadLetterTopic } from './backend-pipeline.js';
+import type { Signal } from './signals.js';
+
+/** The dead-letter topic of each backend and signal it takes, when dead-lettering is on. */
+function deadLetterTopicsOf(section: ExporterSection, cfg: BackendConfig): Partial<Record<Signal, string>> {
+  if (!section.deadLetter.enabled) return {};
+  return Object.fromEntries(cfg.signals.map((signal) => [signal, deadLetterTopic(section.deadLetter.topicPrefix, cfg.name, signal)]));
+}
+
+/** Every dead-letter topic the section's backends write: to create with the other topics. */
+export function deadLetterTopics(section: ExporterSection): string[] {
+  return section.backends.flatMap((cfg) => Object.values(deadLetterTopicsOf(section, cfg)));
+}
 
 export function backendPipelines(rt: Runtime, section: ExporterSection, bus: Bus, topics: TopicsSection): BackendPipeline[] {
   return section.backends.map((cfg) => {
@@ -16,6 +29,8 @@ export function backendPipelines(rt: Runtime, section: ExporterSection, bus: Bus
       initialIntervalMs: section.retry.initialIntervalMs,
       maxIntervalMs: section.retry.maxIntervalMs,
       multiplier: section.retry.multiplier,
+      // Giving up needs somewhere to put the data.
+      maxElapsedMs: section.deadLetter.enabled ? section.retry.maxElapsedMs : 0,
       onRetry: (attempt, reason, delayMs) => {
         if (attempt === 1 || attempt % 10 === 0) log.warn('export failed; retrying', { attempt, reason, delayMs });
       },
@@ -30,6 +45,7 @@ export function backendPipelines(rt: Runtime, section: ExporterSection, bus: Bus
         ...(cfg.signals.includes('metrics') ? { metrics: topics.metrics } : {}),
       },
       maxBatchItems: section.maxBatchItems,
+      deadLetterTopics: deadLetterTopicsOf(section, cfg),
       registry: rt.registry,
       log,
     });
@@ -49,7 +65,7 @@ export function buildExporter(config: ExporterConfig): Service {
   const { spansSampled, metrics } = config.kafka.topics;
   return assemble(rt, config.admin, [
     bus,
-    topicsStep(bus, [spansSampled, metrics], config.kafka.partitions, config.kafka.replicationFactor, config.kafka.createTopics),
+    topicsStep(bus, [spansSampled, metrics, ...deadLetterTopics(config.exporter)], config.kafka.partitions, config.kafka.replicationFactor, config.kafka.createTopics),
     ...backendPipelines(rt, config.exporter, bus, config.kafka.topics),
   ]);
 }

@@ -83,7 +83,8 @@ export interface ExporterSection {
   groupPrefix: string;
   backends: BackendConfig[];
   maxBatchItems: number;
-  retry: { initialIntervalMs: number; maxIntervalMs: number; multiplier: number };
+  retry: { initialIntervalMs: number; maxIntervalMs: number; multiplier: number; maxElapsedMs: number };
+  deadLetter: { enabled: boolean; topicPrefix: string };
 }
 export interface ForwardSection {
   endpoint: string;
@@ -336,8 +337,25 @@ export const exporterSection = (defaultBackends: BackendConfig[]) => ({
   },
   retry: {
     initialIntervalMs: { doc: 'First retry delay after a retryable failure.', format: 'positive-int', default: 1_000 },
-    maxIntervalMs: { doc: 'Longest retry delay; retries go on until the backend accepts (Kafka holds the data).', format: 'positive-int', default: 30_000 },
+    maxIntervalMs: { doc: 'Longest retry delay.', format: 'positive-int', default: 30_000 },
     multiplier: { doc: 'Growth of the delay per attempt (with ±50% jitter).', format: 'positive-number', default: 1.5 },
+    maxElapsedMs: {
+      doc: 'Give up on a request after retrying this long and send it to the dead-letter topic; 0 retries until the backend accepts (Kafka holds the data, and the backend falls behind meanwhile). Without a dead-letter topic a request is never given up.',
+      format: 'nat',
+      default: 0,
+    },
+  },
+  deadLetter: {
+    enabled: {
+      doc: 'Keep what a backend refuses for good (and records no backend can decode, and requests past retry.maxElapsedMs) in a dead-letter topic per backend and signal, with the reason in headers; ocsvc replay re-drives them. Off: such data is counted dropped and skipped.',
+      format: 'boolean',
+      default: true,
+    },
+    topicPrefix: {
+      doc: 'Dead-letter topics are named <topicPrefix><backend name>.<traces|metrics>.',
+      format: String,
+      default: 'ocsvc.dlq.',
+    },
   },
 });
 

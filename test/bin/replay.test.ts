@@ -125,6 +125,26 @@ test('replay with partition offsets takes [from, to) of each named partition, an
   assert.equal(spanCount({ resourceSpans: s.sink.traces().flatMap((tr) => tr.resourceSpans) }), 9);
 });
 
+test("replay re-drives a backend's dead-letter topic to it once the cause is fixed", async (t) => {
+  const s = await setup(t, 1);
+  if (!s) return;
+  // What the exporter wrote there: the consumed records with the dead-letter headers.
+  const dlq = `ocsvc.dlq.${uniqueName('x')}.traces`;
+  await s.bus.ensureTopics([{ topic: dlq, partitions: 2, replicationFactor: 1 }]);
+  const refused = wave(40, 3);
+  await s.bus.produce(
+    dlq,
+    [...splitTracesByTraceId(refused)].map(([traceId, one]) => ({
+      key: Buffer.from(traceId, 'hex'),
+      value: Buffer.from(encodeTracesProto(one)),
+      headers: { 'ocsvc.dlq.reason': 'rejected_by_backend: schema mismatch', 'ocsvc.dlq.backend': 'sink' },
+    })),
+  );
+  const r = await replay(s.brokers, s.sink, ['--topic', dlq, '--backend', 'sink']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(spanIds(s.sink.traces()), spanIds([refused]));
+});
+
 test('an empty range finishes at once with nothing sent', async (t) => {
   const s = await setup(t, 1);
   if (!s) return;

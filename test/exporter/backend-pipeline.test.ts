@@ -1,29 +1,29 @@
 // A backend pipeline between the real in-memory bus and a real OTLP server
 // (the test sink) through the real OTLP backends wrapped in retry. What must
 // hold: data arrives unchanged; an offset is committed only once the backend
-// accepted the data or refused it for good (counted); bad records are counted
-// and skipped; requests respect maxBatchItems; and one failing backend holds
-// back no other.
+// accepted the data, or what it refused for good is in its dead-letter topic
+// (or, without one, counted dropped); bad records likewise; requests respect
+// maxBatchItems; and one failing backend holds back no other.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import type { Backend } from '../../lib/backend/backend.js';
 import { createBackend } from '../../lib/backend/registry.js';
 import { withRetry } from '../../lib/backend/retry.js';
-import type { OutRecord } from '../../lib/bus/bus.js';
+import type { ConsumedRecord, OutRecord } from '../../lib/bus/bus.js';
 import { MemoryBus } from '../../lib/bus/memory-bus.js';
 import { partitionKey } from '../../lib/bus/topic-partition.js';
 import { idToBytes } from '../../lib/model/ids.js';
 import { dataPointCount } from '../../lib/model/metrics.js';
 import type { Traces } from '../../lib/model/trace.js';
-import { encodeMetricsProto, encodeTracesProto, splitTracesByTraceId } from '../../lib/protocol/otlp/index.js';
+import { decodeTracesProto, encodeMetricsProto, encodeTracesProto, splitTracesByTraceId } from '../../lib/protocol/otlp/index.js';
 import { createLogger } from '../../lib/telemetry/log.js';
 import { Registry } from '../../lib/telemetry/stats.js';
 import { uniqueName } from '../harness/env.js';
 import { waitFor } from '../harness/wait-for.js';
 import { sampleMetrics, sampleTraces } from '../helpers/fixtures.js';
 import { OtlpSink } from '../helpers/otlp-sink.js';
-import { BackendPipeline } from '../../exporter/backend-pipeline.js';
+import { BackendPipeline, DEAD_LETTER_HEADERS } from '../../exporter/backend-pipeline.js';
 import { captureLog } from '../sampler/harness.js';
 
 type Transport = 'grpc' | 'http';
@@ -43,7 +43,15 @@ async function setup(t: TestContext, partitions = 1) {
     await bus.close();
   });
 
-  async function pipeline(o: { sink: OtlpSink; transport?: Transport; maxBatchItems?: number; groupId?: string; name?: string }) {
+  async function pipeline(o: {
+    sink: OtlpSink;
+    transport?: Transport;
+    maxBatchItems?: number;
+    groupId?: string;
+    name?: string;
+    deadLetter?: string;
+    maxElapsedMs?: number;
+  }) {
     const registry = new Registry();
     const logs = captureLog();
     const name = o.name ?? 'sink';
@@ -56,10 +64,12 @@ async function setup(t: TestContext, partitions = 1) {
     const backend = withRetry(inner, {
       initialIntervalMs: 10,
       maxIntervalMs: 20,
+      maxElapsedMs: o.maxElapsedMs ?? 0,
       onRetry: () => lagAtRetry.push(ref.pipeline!.lag()),
     });
     const groupId = o.groupId ?? uniqueName(`exporter-${name}`);
-    const created = new BackendPipeline({ name, bus, backend, groupId, topics, maxBatchItems: o.maxBatchItems ?? 8_192, registry, log: logs.log });
+    const deadLetterTopics = o.deadLetter === undefined ? undefined : { traces: o.deadLetter };
+    const created = new BackendPipeline({ name, bus, backend, groupId, topics, maxBatchItems: o.maxBatchItems ?? 8_192, deadLetterTopics, registry, log: logs.log });
     ref.pipeline = created;
     pipelines.push(created);
     await created.start();
@@ -121,7 +131,7 @@ void test('an offset is committed only after the backend accepted: while it fail
 });
 
 for (const transport of ['grpc', 'http'] as const) {
-  void test(`data the backend refuses for good (OTLP/${transport}) is counted dropped rejected_by_backend and the offset moves on`, async (t) => {
+  void test(`without a dead-letter topic, data the backend refuses for good (OTLP/${transport}) is counted dropped rejected_by_backend and the offset moves on`, async (t) => {
     const rig = await setup(t);
     const sink = await OtlpSink.start(t);
     sink.failNext(1, { grpcCode: status.INVALID_ARGUMENT, httpStatus: 400, message: 'bad data' });
@@ -131,7 +141,7 @@ for (const transport of ['grpc', 'http'] as const) {
     await waitFor(() => pipeline.lag() === 0n && stat(registry, 'dropped') > 0, { ...WAIT, what: 'the refused record committed' });
     assert.equal(sink.requests.length, 1, 'not retried');
     assert.equal(stat(registry, 'dropped', { reason: 'rejected_by_backend', signal: 'traces' }), 3);
-    assert.equal(logs.count('backend rejected data for good'), 1);
+    assert.equal(logs.count('dropping data that cannot be delivered (no dead-letter topic)'), 1);
 
     await rig.produceTraces([second!]);
     await waitFor(() => sink.accepted().length === 1 && pipeline.lag() === 0n, { ...WAIT, what: 'the next record exported' });
@@ -151,7 +161,7 @@ void test('a partial success counts the refused items as dropped and commits', a
   assert.equal(stat(registry, 'sent'), 1);
 });
 
-void test('an undecodable record is counted dropped and skipped; the valid records around it are still exported', async (t) => {
+void test('without a dead-letter topic, an undecodable record is counted dropped and skipped; the valid records around it are still exported', async (t) => {
   const rig = await setup(t);
   const sink = await OtlpSink.start(t);
   const [a, b] = traceRecords(2);
@@ -163,13 +173,98 @@ void test('an undecodable record is counted dropped and skipped; the valid recor
   await waitFor(() => pipeline.lag() === 0n && sink.spans().length === 6, { ...WAIT, what: 'a and b exported and committed' });
   assert.deepEqual(resourceSpansOf(sink.traces()), resourceSpansOf([a!, b!]));
   assert.equal(stat(registry, 'dropped', { reason: 'undecodable_record', signal: 'traces' }), 1);
-  assert.equal(logs.count('dropping an undecodable record'), 1);
+  assert.equal(logs.count('dropping data that cannot be delivered (no dead-letter topic)'), 1);
 
   // A batch of nothing but a bad record is committed too, without a request.
   const before = sink.requests.length;
   await rig.bus.produce(rig.topics.traces, [{ key: null, value: GARBAGE }]);
   await waitFor(() => stat(registry, 'dropped', { reason: 'undecodable_record' }) === 2 && pipeline.lag() === 0n, { ...WAIT, what: 'the lone bad record committed' });
   assert.equal(sink.requests.length, before);
+});
+
+/** Every record of a topic, read by a throwaway group. */
+async function readTopic(t: TestContext, bus: MemoryBus, topic: string, count: number): Promise<ConsumedRecord[]> {
+  const records: ConsumedRecord[] = [];
+  const consumer = bus.consumer({ groupId: uniqueName('reader'), topics: [topic], fromBeginning: true, handler: async (b) => void records.push(...b.records) });
+  t.after(() => consumer.close());
+  await consumer.start();
+  await waitFor(() => records.length >= count, { ...WAIT, what: `${count} records on ${topic}` });
+  return records;
+}
+
+void test('what the backend refuses for good goes to its dead-letter topic unchanged, with why in headers, and only then is committed', async (t) => {
+  const rig = await setup(t);
+  const dlq = uniqueName('dlq');
+  await rig.bus.ensureTopics([{ topic: dlq, partitions: 1 }]);
+  const sink = await OtlpSink.start(t);
+  sink.failNext(1, { grpcCode: status.INVALID_ARGUMENT, message: 'bad data' });
+  const { pipeline, registry } = await rig.pipeline({ sink, deadLetter: dlq });
+  const [first, second] = traceRecords(2);
+  await rig.produceTraces([first!]);
+  const [kept] = await readTopic(t, rig.bus, dlq, 1);
+  assert.deepEqual(decodeTracesProto(kept!.value), first, 'the record as consumed');
+  assert.deepEqual(kept!.key, idToBytes(first!.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId));
+  assert.equal(kept!.headers['ocsvc.sampled_by'], 'always_sample', 'its own headers kept');
+  assert.match(kept!.headers[DEAD_LETTER_HEADERS.reason]!, /^rejected_by_backend: .*bad data/);
+  assert.equal(kept!.headers[DEAD_LETTER_HEADERS.backend], 'sink');
+  assert.equal(kept!.headers[DEAD_LETTER_HEADERS.source], `${rig.topics.traces}/0/0`);
+  assert.ok(Math.abs(Number(kept!.headers[DEAD_LETTER_HEADERS.atMs]) - Date.now()) < 60_000);
+  await waitFor(() => pipeline.lag() === 0n, { ...WAIT, what: 'committed after dead-lettering' });
+  assert.equal(stat(registry, 'dropped', { reason: 'dead_lettered_rejected_by_backend', signal: 'traces' }), 3);
+  assert.equal(sink.requests.length, 1, 'not retried');
+
+  await rig.produceTraces([second!]);
+  await waitFor(() => sink.accepted().length === 1, { ...WAIT, what: 'the next record exported' });
+  assert.deepEqual(sink.traces(), [second]);
+});
+
+void test('undecodable records go to the dead-letter topic in place, between the records around them', async (t) => {
+  const rig = await setup(t);
+  const dlq = uniqueName('dlq');
+  await rig.bus.ensureTopics([{ topic: dlq, partitions: 1 }]);
+  const sink = await OtlpSink.start(t);
+  const [a, b] = traceRecords(2);
+  await rig.produceTraces([a!]);
+  await rig.bus.produce(rig.topics.traces, [{ key: null, value: GARBAGE, headers: { origin: 'test' } }]);
+  await rig.produceTraces([b!]);
+  const { pipeline, registry } = await rig.pipeline({ sink, deadLetter: dlq });
+  await waitFor(() => pipeline.lag() === 0n && sink.spans().length === 6, { ...WAIT, what: 'a and b exported and committed' });
+  const [bad] = await readTopic(t, rig.bus, dlq, 1);
+  assert.deepEqual(bad!.value, GARBAGE);
+  assert.equal(bad!.headers.origin, 'test');
+  assert.match(bad!.headers[DEAD_LETTER_HEADERS.reason]!, /^undecodable_record: /);
+  assert.equal(bad!.headers[DEAD_LETTER_HEADERS.source], `${rig.topics.traces}/0/1`);
+  assert.equal(stat(registry, 'dropped', { reason: 'dead_lettered_undecodable_record' }), 1);
+});
+
+void test('a request still failing after retry.maxElapsedMs goes to the dead-letter topic; without one it is retried, never lost', async (t) => {
+  const rig = await setup(t);
+  const dlq = uniqueName('dlq');
+  await rig.bus.ensureTopics([{ topic: dlq, partitions: 1 }]);
+  const sink = await OtlpSink.start(t);
+  sink.failNext(1_000, { grpcCode: status.UNAVAILABLE, message: 'down for maintenance' });
+  const { pipeline, registry } = await rig.pipeline({ sink, deadLetter: dlq, maxElapsedMs: 100 });
+  const [first] = traceRecords(1);
+  await rig.produceTraces([first!]);
+  const [kept] = await readTopic(t, rig.bus, dlq, 1);
+  assert.match(kept!.headers[DEAD_LETTER_HEADERS.reason]!, /^retries_exhausted: .*down for maintenance.*gave up after \d+ attempts/);
+  await waitFor(() => pipeline.lag() === 0n, { ...WAIT, what: 'committed after dead-lettering' });
+  assert.equal(stat(registry, 'dropped', { reason: 'dead_lettered_retries_exhausted' }), 3);
+});
+
+void test('while the dead-letter topic cannot be written, nothing is committed; once it can, the record goes there', async (t) => {
+  const rig = await setup(t);
+  const dlq = uniqueName('dlq'); // not created yet: producing to it fails
+  const sink = await OtlpSink.start(t);
+  sink.failNext(1_000, { grpcCode: status.INVALID_ARGUMENT, message: 'never' });
+  const { pipeline, registry } = await rig.pipeline({ sink, deadLetter: dlq });
+  await rig.produceTraces(traceRecords(1));
+  await waitFor(() => sink.requests.length >= 2, { ...WAIT, what: 'the batch delivered again' });
+  assert.equal(pipeline.lag(), 1n, 'not committed while the dead-letter topic refuses');
+  assert.equal(stat(registry, 'dropped'), 0);
+  await rig.bus.ensureTopics([{ topic: dlq, partitions: 1 }]);
+  await readTopic(t, rig.bus, dlq, 1);
+  await waitFor(() => pipeline.lag() === 0n, { ...WAIT, what: 'committed once dead-lettered' });
 });
 
 void test('maxBatchItems splits a large batch into several export requests, all content arriving in order', async (t) => {
