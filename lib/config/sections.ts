@@ -69,6 +69,7 @@ export interface OpenCensusReceiverSection {
 export interface ReceiversSection {
   otlp: OtlpReceiverSection;
   opencensus: OpenCensusReceiverSection;
+  limits: { maxSpansPerRequest: number; maxDataPointsPerRequest: number; maxAttributes: number; maxAttributeValueBytes: number; maxInflateRatio: number };
 }
 export interface SamplerSection {
   groupId: string;
@@ -215,6 +216,29 @@ const RECEIVER_FORMATS = {
 convict.addFormats(RECEIVER_FORMATS);
 
 export const receiversSection = {
+  limits: {
+    maxSpansPerRequest: {
+      doc: 'Most spans one request may carry, whatever the protocol; a larger request is refused whole (400 / INVALID_ARGUMENT naming the limit).',
+      format: 'positive-int',
+      default: 50_000,
+    },
+    maxDataPointsPerRequest: { doc: 'Most metric data points one request may carry; a larger request is refused whole.', format: 'positive-int', default: 100_000 },
+    maxAttributes: {
+      doc: 'Most attributes kept per span, event, link, resource and scope; the rest are dropped and added to droppedAttributesCount (128 is the OpenTelemetry SDK default).',
+      format: 'positive-int',
+      default: 128,
+    },
+    maxAttributeValueBytes: {
+      doc: 'Longest string (UTF-8) or bytes value kept in those attributes, inside arrays and kvlists too; longer ones are truncated on a character boundary.',
+      format: 'positive-int',
+      default: 64 * 1024,
+    },
+    maxInflateRatio: {
+      doc: 'An HTTP body may decompress to at most this many times its compressed size (once past 1 MiB) besides the size limit: a decompression bomb is refused with 413 early.',
+      format: 'positive-int',
+      default: 100,
+    },
+  },
   otlp: {
     grpc: {
       enabled: { doc: 'Serve OTLP/gRPC (TraceService and MetricsService Export).', format: 'boolean', default: true },

@@ -2,7 +2,9 @@
 // applies three times: to the declared Content-Length (refused before reading),
 // to the bytes received (reading stops there), and to the decompressed size
 // (inflation stops there), so that neither a large upload nor a gzip bomb
-// can make us buffer more than maxBytes.
+// can make us buffer more than maxBytes. A compression ratio bound stops a
+// bomb earlier still: past 1 MiB, a body may inflate to at most maxInflateRatio
+// times its compressed size.
 import type { IncomingMessage } from 'node:http';
 import * as zlib from 'node:zlib';
 import { errorMessage } from '../errors.js';
@@ -12,6 +14,11 @@ import { errorMessage } from '../errors.js';
  * batch accepted on one transport is accepted on the other.
  */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Real telemetry compresses 5-20×; a hundredfold is already suspicious. */
+export const DEFAULT_MAX_INFLATE_RATIO = 100;
+/** Below this, no ratio is too much: small bodies of repeated text compress extremely well. */
+const RATIO_FLOOR_BYTES = 1024 * 1024;
 
 export type ContentEncoding = 'identity' | 'gzip' | 'deflate';
 
@@ -40,7 +47,7 @@ export function contentEncoding(header: string | undefined): ContentEncoding | u
   return undefined;
 }
 
-export async function readBody(req: IncomingMessage, options: { maxBytes: number }): Promise<BodyResult> {
+export async function readBody(req: IncomingMessage, options: { maxBytes: number; maxInflateRatio?: number }): Promise<BodyResult> {
   const { maxBytes } = options;
   const encoding = contentEncoding(req.headers['content-encoding']);
   if (encoding === undefined) {
@@ -54,7 +61,7 @@ export async function readBody(req: IncomingMessage, options: { maxBytes: number
   if (declared > maxBytes) return tooLarge(maxBytes, `Content-Length ${declared}`);
   const raw = await readRaw(req, maxBytes);
   if (!raw.ok || encoding === 'identity' || raw.body.length === 0) return raw;
-  return inflate(raw.body, encoding, maxBytes);
+  return inflate(raw.body, encoding, maxBytes, options.maxInflateRatio ?? DEFAULT_MAX_INFLATE_RATIO);
 }
 
 function tooLarge(maxBytes: number, what: string): BodyResult {
@@ -90,14 +97,19 @@ function readRaw(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   });
 }
 
-function inflate(compressed: Buffer, encoding: 'gzip' | 'deflate', maxBytes: number): Promise<BodyResult> {
+function inflate(compressed: Buffer, encoding: 'gzip' | 'deflate', maxBytes: number, maxRatio: number): Promise<BodyResult> {
   // Node stops inflating once the output passes maxOutputLength.
-  const opts = { maxOutputLength: Math.max(1, maxBytes) };
+  const byRatio = Math.max(RATIO_FLOOR_BYTES, compressed.length * maxRatio);
+  const opts = { maxOutputLength: Math.max(1, Math.min(maxBytes, byRatio)) };
   return new Promise((resolve) => {
     const done = (err: Error | null, body: Buffer) => {
       if (!err) resolve({ ok: true, body });
       else if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        resolve(tooLarge(maxBytes, `the body decompressed to more than ${maxBytes} bytes`));
+        resolve(
+          byRatio < maxBytes
+            ? { ok: false, status: 413, message: `request body refused: ${compressed.length} compressed bytes decompress to more than ${byRatio} (more than ${maxRatio} times; a decompression bomb?)` }
+            : tooLarge(maxBytes, `the body decompressed to more than ${maxBytes} bytes`),
+        );
       } else resolve({ ok: false, status: 400, message: `cannot decompress ${encoding} body: ${errorMessage(err)}` });
     };
     if (encoding === 'gzip') zlib.gunzip(compressed, opts, done);

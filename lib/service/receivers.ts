@@ -4,17 +4,21 @@ import type { ReceiversSection } from '../config/sections.js';
 import type { Component } from '../lifecycle.js';
 import { tlsFilesFrom } from '../net/tls.js';
 import type { TelemetryConsumer } from '../pipeline/consumer.js';
+import { withLimits } from '../pipeline/limits.js';
 import { OpenCensusReceiver } from '../receiver/opencensus/index.js';
 import { OtlpGrpcReceiver } from '../receiver/otlp/otlp-grpc.js';
 import { OtlpHttpReceiver } from '../receiver/otlp/otlp-http.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Registry } from '../telemetry/stats.js';
 
-export function receivers(section: ReceiversSection, consumer: TelemetryConsumer, registry: Registry, log?: Logger): Component[] {
+export function receivers(section: ReceiversSection, pipeline: TelemetryConsumer, registry: Registry, log?: Logger): Component[] {
   const out: Component[] = [];
+  // One place for every protocol's limits.
+  const consumer = withLimits(pipeline, section.limits, registry);
+  const { maxInflateRatio } = section.limits;
   const { grpc, http } = section.otlp;
   if (grpc.enabled) out.push(new OtlpGrpcReceiver({ endpoint: grpc.endpoint, maxRecvMsgBytes: grpc.maxRecvMsgBytes, consumer, registry }));
-  if (http.enabled) out.push(new OtlpHttpReceiver({ endpoint: http.endpoint, maxRequestBytes: http.maxRequestBytes, consumer, registry }));
+  if (http.enabled) out.push(new OtlpHttpReceiver({ endpoint: http.endpoint, maxRequestBytes: http.maxRequestBytes, maxInflateRatio, consumer, registry }));
   const oc = section.opencensus;
   if (oc.enabled) {
     out.push(
@@ -22,6 +26,7 @@ export function receivers(section: ReceiversSection, consumer: TelemetryConsumer
         endpoint: oc.endpoint,
         gatewayEndpoint: oc.gatewayEndpoint,
         maxRecvMsgBytes: oc.maxRecvMsgBytes,
+        maxInflateRatio,
         corsAllowedOrigins: oc.corsAllowedOrigins,
         corsAllowedHeaders: oc.corsAllowedHeaders,
         // Throws at start-up when only one of certFile and keyFile is set.

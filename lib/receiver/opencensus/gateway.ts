@@ -24,6 +24,7 @@ import { exportMessage, METRICS, newStreamState, TRACES, type OcRequest, type Oc
 export interface GatewayOptions {
   deps: ExportDeps;
   maxBodyBytes: number;
+  maxInflateRatio?: number;
   cors: Cors;
   /** Time allowed to receive a request's headers, and the whole request. */
   headersTimeoutMs?: number;
@@ -111,7 +112,7 @@ export class Gateway {
       sendStatus(res, 415, { code: GrpcStatus.INVALID_ARGUMENT, message }, { connection: 'close' });
       return;
     }
-    const body = await readBody(req, { maxBytes: this.options.maxBodyBytes });
+    const body = await readBody(req, { maxBytes: this.options.maxBodyBytes, maxInflateRatio: this.options.maxInflateRatio });
     if (!body.ok) {
       if (body.status === 'aborted') return;
       const tooLarge = body.status === 413;

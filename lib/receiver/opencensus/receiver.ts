@@ -36,6 +36,8 @@ export interface OpenCensusReceiverOptions {
   name?: string;
   /** Largest gRPC message and gateway body accepted, after decompression; default 4 MiB. */
   maxRecvMsgBytes?: number;
+  /** Most a gateway body may inflate, as a multiple of its compressed size (see ../body.ts). */
+  maxInflateRatio?: number;
   corsAllowedOrigins?: readonly string[];
   corsAllowedHeaders?: readonly string[];
   /** TLS (mutual with clientCaFile); plaintext when absent. */
@@ -97,6 +99,7 @@ export class OpenCensusReceiver implements Component {
     this.gateway = new Gateway({
       deps: this.deps,
       maxBodyBytes: options.maxRecvMsgBytes ?? DEFAULT_MAX_BODY_BYTES,
+      maxInflateRatio: options.maxInflateRatio,
       headersTimeoutMs: options.headersTimeoutMs,
       cors: new Cors({ allowedOrigins: options.corsAllowedOrigins ?? [], allowedHeaders: options.corsAllowedHeaders ?? [] }),
       onError: (err) => options.log?.error('gateway request failed', { component: this.name, err }),

@@ -26,6 +26,8 @@ export interface OtlpHttpReceiverOptions {
   name?: string;
   /** Largest body accepted, both as sent and once decompressed; default 4 MiB. */
   maxRequestBytes?: number;
+  /** Most a body may inflate, as a multiple of its compressed size (see body.ts). */
+  maxInflateRatio?: number;
   tracesPath?: string;
   metricsPath?: string;
   headersTimeoutMs?: number;
@@ -51,7 +53,7 @@ export class OtlpHttpReceiver implements Component {
       registry: options.registry,
       stats: options.registry.component(this.name, 'receiver'),
     };
-    const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const bounds = { maxBytes: options.maxRequestBytes ?? DEFAULT_MAX_BODY_BYTES, maxInflateRatio: options.maxInflateRatio };
     this.server = new HttpServer({
       name: this.name,
       endpoint: options.endpoint,
@@ -61,8 +63,8 @@ export class OtlpHttpReceiver implements Component {
       closeTimeoutMs: options.closeTimeoutMs,
       onError: options.onError,
       routes: [
-        { path: options.tracesPath ?? TRACES.httpPath, methods: ['POST'], handle: exportHandler(TRACES, deps, maxBytes) },
-        { path: options.metricsPath ?? METRICS.httpPath, methods: ['POST'], handle: exportHandler(METRICS, deps, maxBytes) },
+        { path: options.tracesPath ?? TRACES.httpPath, methods: ['POST'], handle: exportHandler(TRACES, deps, bounds) },
+        { path: options.metricsPath ?? METRICS.httpPath, methods: ['POST'], handle: exportHandler(METRICS, deps, bounds) },
       ],
     });
     this.close = closeOnce(() => this.server.close());
@@ -85,7 +87,7 @@ function formatOf(req: IncomingMessage): OtlpFormat | undefined {
   return undefined;
 }
 
-function exportHandler<T>(sig: OtlpSignal<T>, deps: ExportDeps, maxBytes: number): HttpHandler {
+function exportHandler<T>(sig: OtlpSignal<T>, deps: ExportDeps, bounds: { maxBytes: number; maxInflateRatio?: number }): HttpHandler {
   return async (req, res) => {
     const format = formatOf(req);
     if (!format) {
@@ -94,7 +96,7 @@ function exportHandler<T>(sig: OtlpSignal<T>, deps: ExportDeps, maxBytes: number
       sendStatus(res, 415, 'json', { code: GrpcStatus.INVALID_ARGUMENT, message }, { connection: 'close' });
       return;
     }
-    const body = await readBody(req, { maxBytes });
+    const body = await readBody(req, bounds);
     if (!body.ok) {
       if (body.status === 'aborted') return;
       const extra: Record<string, string> = body.status === 413 ? { connection: 'close' } : {};

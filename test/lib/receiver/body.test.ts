@@ -9,7 +9,7 @@ import { HttpServer, send } from '../../../lib/receiver/http-server.js';
 
 const MAX_BYTES = 64 * 1024;
 
-async function bodyServer(t: TestContext): Promise<number> {
+async function bodyServer(t: TestContext, maxBytes = MAX_BYTES): Promise<number> {
   const server = new HttpServer({
     name: 'body-test',
     endpoint: '127.0.0.1:0',
@@ -18,7 +18,7 @@ async function bodyServer(t: TestContext): Promise<number> {
         path: '/',
         methods: ['POST'],
         handle: async (req, res) => {
-          const r = await readBody(req, { maxBytes: MAX_BYTES });
+          const r = await readBody(req, { maxBytes });
           if (r.ok) send(res, 200, 'application/octet-stream', r.body);
           else if (r.status !== 'aborted') send(res, r.status, 'text/plain', r.message, { connection: 'close' });
         },
@@ -97,6 +97,19 @@ test('a gzip bomb is stopped at the limit with 413', async (t) => {
   const r = await post(port, bomb, { 'content-encoding': 'gzip' });
   assert.equal(r.status, 413);
   assert.match(r.body.toString(), /decompressed to more than 65536 bytes/);
+});
+
+test('past 1 MiB a body may inflate at most 100 times its compressed size: a bomb under the size limit is refused early', async (t) => {
+  const port = await bodyServer(t, 64 * 1024 * 1024);
+  const bomb = zlib.gzipSync(Buffer.alloc(32 * 1024 * 1024), { level: 9 }); // ~32 KB, 1000× its size
+  const r = await post(port, bomb, { 'content-encoding': 'gzip' });
+  assert.equal(r.status, 413);
+  assert.match(r.body.toString(), new RegExp(`${bomb.length} compressed bytes decompress to more than ${bomb.length * 100} \\(more than 100 times; a decompression bomb\\?\\)`));
+  // Telemetry-like data (~10× here) inflating past 1 MiB is fine.
+  const text = Buffer.from(Array.from({ length: 60_000 }, (_, i) => `{"span":"${(i * 2654435761) % 4294967296}","n":${i}}`).join(','));
+  const ok = await post(port, zlib.gzipSync(text), { 'content-encoding': 'gzip' });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.body.length, text.length);
 });
 
 test('a corrupt gzip body is 400 and the server keeps serving', async (t) => {
