@@ -295,6 +295,39 @@ export function assertUserAttributes(attributes: readonly KeyValue[], want: Reco
   assert.deepEqual(user.sort(), Object.keys(want).sort(), `${where}: attribute keys; got ${show(attributes)}`);
 }
 
+/**
+ * The child span both client programs make: a "cache miss" annotation, then a
+ * SENT message event, both within the span.
+ */
+export function assertChildEvents(child: Span): void {
+  assert.equal(child.events.length, 2);
+  const [annotation, message] = child.events;
+  assert.equal(annotation!.name, 'cache miss');
+  assertUserAttributes(annotation!.attributes, { 'cache.key': 'sku-42', attempt: { int: 2n }, stale: false }, 'annotation');
+  assert.equal(message!.name, 'SENT');
+  assertAttributes(
+    message!.attributes,
+    {
+      'opencensus.timeevent.messageevent.type': 'SENT',
+      'opencensus.timeevent.messageevent.id': { int: 7n },
+      'opencensus.timeevent.messageevent.usize': { int: 1024n },
+      'opencensus.timeevent.messageevent.csize': { int: 512n },
+    },
+    'message event',
+  );
+  for (const e of child.events) assert.ok(e.timeUnixNano >= child.startTimeUnixNano && e.timeUnixNano <= child.endTimeUnixNano, `event ${e.name} within the span`);
+}
+
+/** The child's one link, to the span the program reported, with its type and the user attributes the library kept. */
+export function assertChildLink(child: Span, to: { traceId: string; spanId: string }, userAttributes: Record<string, Expected>): void {
+  assert.equal(child.links.length, 1);
+  const [link] = child.links;
+  assert.equal(link!.traceId, to.traceId);
+  assert.equal(link!.spanId, to.spanId);
+  assertUserAttributes(link!.attributes, userAttributes, 'link');
+  assertAttributes(link!.attributes, { 'opencensus.link.type': 'PARENT_LINKED_SPAN' }, 'link');
+}
+
 /** The resource a library's Node (and Resource) becomes. */
 export function assertNodeResource(resource: Resource, want: { service: string; hostName: string; pid: number; language: string; coreLibraryVersion: string; exporterVersion: string }, where: string): void {
   assertAttributes(
