@@ -23,7 +23,7 @@ import { OcsvcError, UnavailableError } from '../errors.js';
 import { closeOnce, sleep } from '../lifecycle.js';
 import type { Logger } from '../telemetry/log.js';
 import type { ConsumedRecord, Consumer, ConsumerOptions, Headers, PartitionLag, TopicPartition } from './bus.js';
-import { isRebalancing, toBusError } from './kafka-errors.js';
+import { isRebalancing, isTransient, isUnknownTopic, toBusError } from './kafka-errors.js';
 import { byTopicPartition, parsePartitionKey, partitionKey } from './topic-partition.js';
 
 export interface KafkaConsumerSettings {
@@ -74,8 +74,11 @@ export class KafkaConsumer implements Consumer {
   private joined = false;
   private running = false;
   private closing = false;
-  /** Settles when the first join succeeds, KafkaJS gives up, or close() is called. */
+  /** Settles when the join in progress succeeds, KafkaJS gives up, or close() is called. */
   private joining: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+  /** A join after a crash KafkaJS did not restart from. */
+  private recovering: Promise<void> | undefined;
+  private readonly closed = new AbortController();
 
   constructor(
     private readonly ctx: KafkaConsumerContext,
@@ -91,6 +94,39 @@ export class KafkaConsumer implements Consumer {
 
   private async doStart(): Promise<void> {
     if (this.closing) throw new UnavailableError('consumer closed', { code: 'BUS_CLOSED' });
+    await this.join({ initial: true });
+    await this.settled;
+  }
+
+  /**
+   * Joins the group with a new KafkaJS consumer, again and again while the
+   * failure is transient. KafkaJS restarts its consumer itself only after
+   * some crashes; after others (a group coordinator not found, which a
+   * broker restart causes) it stops for good, and the group would silently
+   * lose this member. A service started before Kafka is ready, or whose
+   * broker restarted, joins once Kafka is back instead of exiting or going
+   * quiet. Refusals a retry cannot fix (authorization, a missing topic at
+   * start-up) fail at once.
+   */
+  private async join(options: { initial: boolean }): Promise<void> {
+    const s = this.ctx.settings;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.joinOnce();
+        if (attempt > 0) this.ctx.logger.info('kafka consumer joined its group again', { groupId: this.options.groupId, attempts: attempt + 1 });
+        return;
+      } catch (err) {
+        const busError = toBusError(err, `joining group ${this.options.groupId}`);
+        if (this.closing || !isTransient(err) || (options.initial && isUnknownTopic(err))) throw busError;
+        const retryInMs = Math.min(s.retryBackoffMs * 2 ** Math.min(attempt, 16), s.maxRetryBackoffMs);
+        this.ctx.logger.warn('joining the consumer group failed; trying again', { groupId: this.options.groupId, attempt: attempt + 1, retryInMs, err: busError });
+        await sleep(retryInMs, this.closed.signal).catch(() => undefined);
+        if (this.closing) throw new UnavailableError('consumer closed before it joined its group', { code: 'BUS_CLOSED' });
+      }
+    }
+  }
+
+  private async joinOnce(): Promise<void> {
     const s = this.ctx.settings;
     const consumer = this.ctx.kafka.consumer({
       groupId: this.options.groupId,
@@ -106,12 +142,11 @@ export class KafkaConsumer implements Consumer {
     this.consumer = consumer;
     // KafkaJS's run() resolves once the first join either succeeded or
     // crashed; a crash it will restart from (a coordinator still loading, a
-    // broker not yet up) is waited out here, so that a service started
-    // before Kafka is ready becomes ready later instead of exiting.
+    // broker not yet up) is waited out here.
     const joined = new Promise<void>((resolve, reject) => (this.joining = { resolve, reject }));
     joined.catch(() => undefined); // awaited below; a crash may come first
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
-    consumer.on(consumer.events.CRASH, (e) => this.onCrash(e.payload.error, e.payload.restart));
+    consumer.on(consumer.events.CRASH, (e) => this.onCrash(consumer, e.payload.error, e.payload.restart));
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
@@ -123,16 +158,16 @@ export class KafkaConsumer implements Consumer {
       });
       await joined;
     } catch (err) {
-      this.joining = undefined;
       await consumer.disconnect().catch(() => undefined);
-      throw toBusError(err, `joining group ${this.options.groupId}`);
+      throw err;
+    } finally {
+      this.joining = undefined;
     }
-    this.joining = undefined;
-    await this.settled;
   }
 
   private async doClose(): Promise<void> {
     this.closing = true;
+    this.closed.abort();
     for (const state of [...this.owned.values(), ...this.revoking.values()]) {
       clearTimeout(state.backoffTimer);
       state.controller.abort(new UnavailableError('consumer closing', { code: 'BUS_CLOSED' }));
@@ -141,6 +176,7 @@ export class KafkaConsumer implements Consumer {
     try {
       if (!this.starting) return;
       await this.starting.catch(() => undefined);
+      await this.recovering;
       const consumer = this.consumer;
       if (!consumer || !this.joined) return;
       this.hold(this.assignment());
@@ -264,14 +300,27 @@ export class KafkaConsumer implements Consumer {
     this.joining?.resolve();
   }
 
-  private onCrash(error: unknown, restart: boolean): void {
+  private onCrash(consumer: KafkaJsConsumer, error: unknown, restart: boolean): void {
+    if (consumer !== this.consumer) return; // one we replaced
     this.running = false;
+    const recover = !restart && this.joining === undefined && this.joined && !this.closing && isTransient(error);
     if (!restart) this.joining?.reject(error);
-    this.ctx.logger.error(restart ? 'kafka consumer crashed; KafkaJS restarts it' : 'kafka consumer crashed and stopped', {
-      groupId: this.options.groupId, err: error,
-    });
+    this.ctx.logger.error(
+      restart ? 'kafka consumer crashed; KafkaJS restarts it' : recover ? 'kafka consumer crashed; joining the group again' : 'kafka consumer crashed and stopped',
+      { groupId: this.options.groupId, err: error },
+    );
     // Restarting means joining anew: this member owns nothing until then.
     if (this.joined && !this.closing) this.reassign({});
+    if (recover) {
+      this.recovering = (async () => {
+        await consumer.disconnect().catch(() => undefined);
+        await this.join({ initial: false });
+      })()
+        .catch((err: unknown) => {
+          if (!this.closing) this.ctx.logger.error('kafka consumer could not join its group again; it stays stopped', { groupId: this.options.groupId, err });
+        })
+        .finally(() => (this.recovering = undefined));
+    }
   }
 
   /** Takes a new assignment: revokes what is gone, then assigns what is new, in the order handlers see. */

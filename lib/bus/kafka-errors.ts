@@ -35,6 +35,32 @@ export function isProducerFenced(err: unknown): boolean {
   return types(err).some((t) => PRODUCER_FENCED.has(t));
 }
 
+// KafkaJS errors of a cluster that is starting, restarting or moving things
+// around: trying again later helps, even where KafkaJS calls them final
+// (KafkaJSGroupCoordinatorNotFound is "non-retriable" to KafkaJS).
+const TRANSIENT_NAMES = new Set([
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSLockTimeout',
+  'KafkaJSStaleTopicMetadataAssignment',
+]);
+// Broker refusals a retry cannot fix.
+const FATAL_TYPES = new Set(['GROUP_AUTHORIZATION_FAILED', 'TOPIC_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'SASL_AUTHENTICATION_FAILED', 'INVALID_GROUP_ID', 'INCONSISTENT_GROUP_PROTOCOL', 'INVALID_SESSION_TIMEOUT']);
+
+/** Whether waiting and trying again may help: a cluster starting or moving, not a refusal. */
+export function isTransient(err: unknown): boolean {
+  if (types(err).some((t) => FATAL_TYPES.has(t))) return false;
+  for (let e = err as KafkaJsLike & { retriable?: boolean } | undefined, depth = 0; e && typeof e === 'object' && depth < 8; e = e.cause as KafkaJsLike, depth++) {
+    if (e.retriable === true || (typeof e.name === 'string' && TRANSIENT_NAMES.has(e.name))) return true;
+  }
+  return false;
+}
+
 export function isUnknownTopic(err: unknown): boolean {
   return types(err).includes('UNKNOWN_TOPIC_OR_PARTITION');
 }

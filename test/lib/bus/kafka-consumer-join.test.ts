@@ -18,22 +18,35 @@ function coordinatorLoading(): Error {
   });
 }
 
-/** A KafkaJS consumer whose run() plays `script` (what KafkaJS reports while joining). */
-function scripted(script: (emit: (event: string, payload: unknown) => void) => void) {
-  const emitter = new EventEmitter();
+type Emit = (event: string, payload: unknown) => void;
+
+/**
+ * KafkaJS consumers whose run() plays `script` (what KafkaJS reports while
+ * joining); `attempt` counts the consumers made, from 0. `emitters` lets a
+ * test make a running consumer report more (a crash later on).
+ */
+function scripted(script: (emit: Emit, attempt: number) => void) {
   let disconnects = 0;
-  const fake = {
-    events: EVENTS,
-    on: (event: string, listener: (e: { payload: unknown }) => void) => emitter.on(event, listener),
-    connect: async () => undefined,
-    subscribe: async () => undefined,
-    run: async () => script((event, payload) => emitter.emit(event, { payload })),
-    disconnect: async () => void disconnects++,
-    commitOffsets: async () => undefined,
-    pause: () => undefined,
-    resume: () => undefined,
+  let made = 0;
+  const emitters: Emit[] = [];
+  const make = () => {
+    const emitter = new EventEmitter();
+    const attempt = made++;
+    const emit: Emit = (event, payload) => emitter.emit(event, { payload });
+    emitters.push(emit);
+    return {
+      events: EVENTS,
+      on: (event: string, listener: (e: { payload: unknown }) => void) => emitter.on(event, listener),
+      connect: async () => undefined,
+      subscribe: async () => undefined,
+      run: async () => script(emit, attempt),
+      disconnect: async () => void disconnects++,
+      commitOffsets: async () => undefined,
+      pause: () => undefined,
+      resume: () => undefined,
+    };
   };
-  const kafka = { consumer: () => fake } as unknown as Kafka;
+  const kafka = { consumer: make } as unknown as Kafka;
   const consumer = new KafkaConsumer(
     {
       kafka,
@@ -47,7 +60,12 @@ function scripted(script: (emit: (event: string, payload: unknown) => void) => v
     },
     { groupId: 'g', topics: ['t'], fromBeginning: true, handler: async () => undefined },
   );
-  return { consumer, disconnects: () => disconnects };
+  return { consumer, disconnects: () => disconnects, made: () => made, emitters };
+}
+
+function coordinatorNotFound(): Error {
+  // KafkaJS calls this one non-retriable and does not restart after it.
+  return Object.assign(new Error('Failed to find group coordinator'), { name: 'KafkaJSGroupCoordinatorNotFound', retriable: false });
 }
 
 test('a join KafkaJS restarts after a retriable crash (coordinator loading) is waited for, not reported as a failed start', async () => {
@@ -78,4 +96,34 @@ test('closing while the first join is still being retried ends the start instead
   await consumer.close();
   await assert.rejects(starting, (err: unknown) => err instanceof UnavailableError && /closed before it joined/.test(err.message));
   assert.ok(disconnects() >= 1);
+});
+
+test('a crash KafkaJS will not restart from but a retry can fix (no group coordinator yet) is retried with a new consumer until it joins', async () => {
+  const { consumer, made, disconnects } = scripted((emit, attempt) => {
+    if (attempt < 2) emit(EVENTS.CRASH, { error: coordinatorNotFound(), restart: false });
+    else emit(EVENTS.GROUP_JOIN, { memberAssignment: { t: [0] } });
+  });
+  await consumer.start();
+  assert.equal(made(), 3);
+  assert.equal(disconnects(), 2, 'each failed consumer is disconnected');
+  assert.deepEqual(consumer.assignment(), [{ topic: 't', partition: 0 }]);
+  await consumer.close();
+});
+
+test('a running consumer that KafkaJS stops for good after a broker restart joins its group again', async () => {
+  const { consumer, made, emitters } = scripted((emit) => emit(EVENTS.GROUP_JOIN, { memberAssignment: { t: [0, 1] } }));
+  await consumer.start();
+  assert.equal(consumer.assignment().length, 2);
+  emitters[0]!(EVENTS.CRASH, { error: coordinatorNotFound(), restart: false });
+  const deadline = Date.now() + 2_000;
+  while (made() < 2 || consumer.assignment().length < 2) {
+    assert.ok(Date.now() < deadline, 'rejoined in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.deepEqual(consumer.assignment(), [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }]);
+  // A late report from the replaced consumer changes nothing.
+  emitters[0]!(EVENTS.CRASH, { error: coordinatorNotFound(), restart: false });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(made(), 2);
+  await consumer.close();
 });
