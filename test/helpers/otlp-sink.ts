@@ -36,7 +36,19 @@ export type PlannedAnswer =
 export type SinkAnswer =
   | { kind: 'ok'; rejected: number; message: string }
   | { kind: 'failed'; grpcCode?: number; httpStatus?: number; message: string }
+  /** The data was kept, but the client was told it failed: the acknowledgement was lost. */
+  | { kind: 'lost-ack'; grpcCode?: number; httpStatus?: number }
   | { kind: 'hung' };
+
+/** How the sink behaves besides the planned answers, until told otherwise. */
+export interface SinkBehaviour {
+  /** Refuse everything with UNAVAILABLE / 503, keeping nothing. */
+  down: boolean;
+  /** Answer this late. */
+  delayMs: number;
+  /** Keep every nth request's data but answer UNAVAILABLE / 503, as a backend whose answer got lost; 0: never. */
+  loseAckEvery: number;
+}
 
 export interface SinkRequest {
   transport: 'grpc' | 'http';
@@ -73,6 +85,8 @@ export class OtlpSink {
   grpcEndpoint = '';
   httpEndpoint = '';
   private readonly plan: PlannedAnswer[] = [];
+  behaviour: SinkBehaviour = { down: false, delayMs: 0, loseAckEvery: 0 };
+  private served = 0;
   private readonly grpcServer: grpc.Server;
   private readonly httpServer: http.Server;
   private closing: Promise<void> | undefined;
@@ -146,6 +160,11 @@ export class OtlpSink {
     return this.requests.filter((r) => r.answer.kind === 'ok');
   }
 
+  /** Requests whose data the backend kept: accepted, or kept with the acknowledgement lost. */
+  applied(): SinkRequest[] {
+    return this.requests.filter((r) => r.answer.kind === 'ok' || r.answer.kind === 'lost-ack');
+  }
+
   /** Decoded content of accepted trace requests, in arrival order. */
   traces(): Traces[] {
     return this.accepted().flatMap((r) => (r.traces ? [r.traces] : []));
@@ -203,12 +222,26 @@ export class OtlpSink {
     return recorded;
   }
 
-  /** What to answer: bad bodies are refused whatever the plan; otherwise the plan, or plain success. */
-  private nextAnswer(request: SinkRequest): PlannedAnswer | undefined {
+  /**
+   * What to answer: bad bodies are refused whatever the plan; then the
+   * standing behaviour (down, lost acknowledgements); otherwise the plan, or
+   * plain success. 'lost-ack' is only ever a standing behaviour.
+   */
+  private nextAnswer(request: SinkRequest): PlannedAnswer | { kind: 'lost-ack' } | undefined {
     if (request.decodeError !== undefined) {
       return { kind: 'fail', failure: { grpcCode: grpc.status.INVALID_ARGUMENT, httpStatus: 400, message: request.decodeError } };
     }
-    return this.plan.shift();
+    if (this.behaviour.down) return { kind: 'fail', failure: { message: 'backend down' } };
+    const planned = this.plan.shift();
+    if (planned) return planned;
+    this.served++;
+    if (this.behaviour.loseAckEvery > 0 && this.served % this.behaviour.loseAckEvery === 0) return { kind: 'lost-ack' };
+    return undefined;
+  }
+
+  private delay(): Promise<void> {
+    const ms = this.behaviour.delayMs;
+    return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
   }
 
   private onGrpc(
@@ -224,6 +257,15 @@ export class OtlpSink {
     const request = this.record({ transport: 'grpc', signal, path, headers, encoding: 'proto', compression, body: call.request });
     const planned = this.nextAnswer(request);
     if (planned?.kind === 'hang') return;
+    void this.delay().then(() => this.answerGrpc(signal, request, planned, callback));
+  }
+
+  private answerGrpc(signal: SinkSignal, request: SinkRequest, planned: PlannedAnswer | { kind: 'lost-ack' } | undefined, callback: grpc.sendUnaryData<Buffer>): void {
+    if (planned?.kind === 'lost-ack') {
+      request.answer = { kind: 'lost-ack', grpcCode: grpc.status.UNAVAILABLE };
+      callback({ code: grpc.status.UNAVAILABLE, details: 'applied, but the answer was lost' });
+      return;
+    }
     if (planned?.kind === 'fail') {
       const code = planned.failure.grpcCode ?? grpc.status.UNAVAILABLE;
       const message = planned.failure.message ?? 'told to fail';
@@ -264,7 +306,13 @@ export class OtlpSink {
     const request = this.record({ transport: 'http', signal, path, headers, encoding, compression, body });
     const planned = this.nextAnswer(request);
     if (planned?.kind === 'hang') return;
+    await this.delay();
     const json = encoding === 'json';
+    if (planned?.kind === 'lost-ack') {
+      request.answer = { kind: 'lost-ack', httpStatus: 503 };
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('applied, but the answer was lost');
+      return;
+    }
     if (planned?.kind === 'fail') {
       const status = planned.failure.httpStatus ?? 503;
       const message = planned.failure.message ?? 'told to fail';
