@@ -107,7 +107,7 @@ export function skip(p: TProtocol, type: number, depth = 1): void {
       p.readI64();
       return;
     case T.DOUBLE:
-      p.readDouble();
+      p.getTransport().read(8);
       return;
     case T.STRING:
       p.readBinary();
@@ -168,6 +168,23 @@ export function checkRequired(seen: number, fields: Record<number, string>): voi
   for (const [id, name] of Object.entries(fields)) {
     if ((seen & (1 << Number(id))) === 0) throw fail(name, 'is required');
   }
+}
+
+// ---- doubles ----
+// The runtime encodes doubles with its own arithmetic, which turns -0 into 0
+// (and costs more than Buffer's IEEE 754 accessors): these write and read the
+// eight bytes directly, big-endian in binary, little-endian in compact.
+
+export function writeDouble(p: TProtocol, v: number): void {
+  const b = Buffer.allocUnsafe(8);
+  if (p instanceof thrift.TCompactProtocol) b.writeDoubleLE(v);
+  else b.writeDoubleBE(v);
+  p.getTransport().write(b);
+}
+
+export function readDouble(p: TProtocol): number {
+  const b = p.getTransport().read(8);
+  return p instanceof thrift.TCompactProtocol ? b.readDoubleLE(0) : b.readDoubleBE(0);
 }
 
 // ---- 64-bit integers ----

@@ -33,12 +33,14 @@ import {
   i64BigInt,
   i64Hex,
   MessageType,
+  readDouble,
   readList,
   skip,
   T,
   thriftError,
   thriftReader,
   thriftWriter,
+  writeDouble,
   type ThriftProtocol,
 } from './thrift-wire.js';
 import type { JaegerBatch, JaegerLog, JaegerProcess, JaegerRefType, JaegerSpan, JaegerSpanRef, JaegerTag, JaegerValue } from './types.js';
@@ -94,7 +96,7 @@ function readTag(p: TProtocol): JaegerTag {
         return true;
       case 4:
         if (ftype !== T.DOUBLE) return false;
-        dbl = p.readDouble();
+        dbl = readDouble(p);
         return true;
       case 5:
         if (ftype !== T.BOOL) return false;
@@ -336,7 +338,7 @@ function writeTag(p: TProtocol, t: JaegerTag): void {
       break;
     case 'double':
       p.writeFieldBegin('vDouble', T.DOUBLE, 4);
-      p.writeDouble(v.value);
+      writeDouble(p, v.value);
       break;
     case 'bool':
       p.writeFieldBegin('vBool', T.BOOL, 5);
