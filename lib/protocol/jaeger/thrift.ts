@@ -30,8 +30,9 @@ import {
   checkRequired,
   hexI64,
   bigIntI64,
-  i64BigInt,
-  i64Hex,
+  readI64BigInt,
+  readI64Hex,
+  required,
   MessageType,
   readDouble,
   readList,
@@ -71,6 +72,7 @@ function readStruct(p: TProtocol, names: Record<number, string>, field: (fid: nu
 // ---- reading ----
 
 const TAG_FIELDS = { 1: 'key', 2: 'vType', 3: 'vStr', 4: 'vDouble', 5: 'vBool', 6: 'vLong', 7: 'vBinary' };
+const TAG_REQUIRED = required({ 1: 'key', 2: 'vType' });
 
 function readTag(p: TProtocol): JaegerTag {
   let key = '';
@@ -104,7 +106,7 @@ function readTag(p: TProtocol): JaegerTag {
         return true;
       case 6:
         if (ftype !== T.I64) return false;
-        long = i64BigInt(p.readI64());
+        long = readI64BigInt(p);
         return true;
       case 7:
         if (ftype !== T.STRING) return false;
@@ -115,7 +117,7 @@ function readTag(p: TProtocol): JaegerTag {
         return false;
     }
   });
-  checkRequired(seen, { 1: 'key', 2: 'vType' });
+  checkRequired(seen, TAG_REQUIRED);
   let value: JaegerValue;
   switch (vType) {
     case TagType.STRING:
@@ -141,20 +143,24 @@ function readTag(p: TProtocol): JaegerTag {
 
 const readTags = (p: TProtocol): JaegerTag[] => readList(p, T.STRUCT, readTag);
 
+const LOG_FIELDS = { 1: 'timestamp', 2: 'fields' };
+const LOG_REQUIRED = required(LOG_FIELDS);
+
 function readLog(p: TProtocol): JaegerLog {
   let timeUnixNano = 0n;
   let fields: JaegerTag[] = [];
-  const seen = readStruct(p, { 1: 'timestamp', 2: 'fields' }, (fid, ftype) => {
-    if (fid === 1 && ftype === T.I64) timeUnixNano = i64BigInt(p.readI64()) * NS_PER_US;
+  const seen = readStruct(p, LOG_FIELDS, (fid, ftype) => {
+    if (fid === 1 && ftype === T.I64) timeUnixNano = readI64BigInt(p) * NS_PER_US;
     else if (fid === 2 && ftype === T.LIST) fields = readTags(p);
     else return false;
     return true;
   });
-  checkRequired(seen, { 1: 'timestamp', 2: 'fields' });
+  checkRequired(seen, LOG_REQUIRED);
   return { timeUnixNano, fields };
 }
 
 const REF_FIELDS = { 1: 'refType', 2: 'traceIdLow', 3: 'traceIdHigh', 4: 'spanId' };
+const REF_REQUIRED = required(REF_FIELDS);
 
 function readSpanRef(p: TProtocol): JaegerSpanRef {
   let refType = 0;
@@ -163,13 +169,13 @@ function readSpanRef(p: TProtocol): JaegerSpanRef {
   let spanId = ZERO_ID;
   const seen = readStruct(p, REF_FIELDS, (fid, ftype) => {
     if (fid === 1 && ftype === T.I32) refType = p.readI32();
-    else if (fid === 2 && ftype === T.I64) low = i64Hex(p.readI64());
-    else if (fid === 3 && ftype === T.I64) high = i64Hex(p.readI64());
-    else if (fid === 4 && ftype === T.I64) spanId = i64Hex(p.readI64());
+    else if (fid === 2 && ftype === T.I64) low = readI64Hex(p);
+    else if (fid === 3 && ftype === T.I64) high = readI64Hex(p);
+    else if (fid === 4 && ftype === T.I64) spanId = readI64Hex(p);
     else return false;
     return true;
   });
-  checkRequired(seen, REF_FIELDS);
+  checkRequired(seen, REF_REQUIRED);
   if (refType !== 0 && refType !== 1) throw fail('refType', `must be 0 (CHILD_OF) or 1 (FOLLOWS_FROM), got ${refType}`);
   return { refType: refType as JaegerRefType, traceId: high + low, spanId };
 }
@@ -187,7 +193,7 @@ const SPAN_FIELDS = {
   10: 'tags',
   11: 'logs',
 };
-const SPAN_REQUIRED = { 1: 'traceIdLow', 2: 'traceIdHigh', 3: 'spanId', 4: 'parentSpanId', 5: 'operationName', 7: 'flags', 8: 'startTime', 9: 'duration' };
+const SPAN_REQUIRED = required({ 1: 'traceIdLow', 2: 'traceIdHigh', 3: 'spanId', 4: 'parentSpanId', 5: 'operationName', 7: 'flags', 8: 'startTime', 9: 'duration' });
 
 function readSpan(p: TProtocol): JaegerSpan {
   const s: JaegerSpan = {
@@ -214,13 +220,12 @@ function readSpan(p: TProtocol): JaegerSpan {
       case 8:
       case 9: {
         if (ftype !== T.I64) return false;
-        const n = p.readI64();
-        if (fid === 1) low = i64Hex(n);
-        else if (fid === 2) high = i64Hex(n);
-        else if (fid === 3) s.spanId = i64Hex(n);
-        else if (fid === 4) s.parentSpanId = i64Hex(n);
-        else if (fid === 8) s.startTimeUnixNano = i64BigInt(n) * NS_PER_US;
-        else s.durationNano = i64BigInt(n) * NS_PER_US;
+        if (fid === 1) low = readI64Hex(p);
+        else if (fid === 2) high = readI64Hex(p);
+        else if (fid === 3) s.spanId = readI64Hex(p);
+        else if (fid === 4) s.parentSpanId = readI64Hex(p);
+        else if (fid === 8) s.startTimeUnixNano = readI64BigInt(p) * NS_PER_US;
+        else s.durationNano = readI64BigInt(p) * NS_PER_US;
         return true;
       }
       case 5:
@@ -252,28 +257,34 @@ function readSpan(p: TProtocol): JaegerSpan {
   return s;
 }
 
+const PROCESS_FIELDS = { 1: 'serviceName', 2: 'tags' };
+const PROCESS_REQUIRED = required({ 1: 'serviceName' });
+
 function readProcess(p: TProtocol): JaegerProcess {
   const process: JaegerProcess = { serviceName: '', tags: [] };
-  const seen = readStruct(p, { 1: 'serviceName', 2: 'tags' }, (fid, ftype) => {
+  const seen = readStruct(p, PROCESS_FIELDS, (fid, ftype) => {
     if (fid === 1 && ftype === T.STRING) process.serviceName = p.readString();
     else if (fid === 2 && ftype === T.LIST) process.tags = readTags(p);
     else return false;
     return true;
   });
-  checkRequired(seen, { 1: 'serviceName' });
+  checkRequired(seen, PROCESS_REQUIRED);
   return process;
 }
+
+const BATCH_FIELDS = { 1: 'process', 2: 'spans' };
+const BATCH_REQUIRED = required(BATCH_FIELDS);
 
 function readBatch(p: TProtocol): JaegerBatch {
   let process: JaegerProcess | undefined;
   let spans: JaegerSpan[] = [];
-  const seen = readStruct(p, { 1: 'process', 2: 'spans' }, (fid, ftype) => {
+  const seen = readStruct(p, BATCH_FIELDS, (fid, ftype) => {
     if (fid === 1 && ftype === T.STRUCT) process = readProcess(p);
     else if (fid === 2 && ftype === T.LIST) spans = readList(p, T.STRUCT, readSpan);
     else return false;
     return true;
   });
-  checkRequired(seen, { 1: 'process', 2: 'spans' });
+  checkRequired(seen, BATCH_REQUIRED);
   return { process, spans };
 }
 
