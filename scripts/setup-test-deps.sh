@@ -4,7 +4,8 @@
 # from Maven Central, cached in ${OCSVC_CACHE_DIR:-~/.cache/ocsvc}/kafka-<version>,
 # the OpenCensus interop clients (test/interop/opencensus): the Go program
 # built into .cache/go/ and the Python venv in .cache/python/, and the Jaeger
-# Go client program (test/interop/jaeger/go-client, jaeger-client-go).
+# Go client programs (test/interop/jaeger/go-client, jaeger-client-go; and
+# go-grpc-client, grpc-go on jaeger-idl).
 # Fast when everything is already there. Needs java (17+) and mvn on PATH;
 # go and python3 (with venv) for the interop tests.
 set -euo pipefail
@@ -53,3 +54,4 @@ interop_client() {
 interop_client "${GO:-go}" go.ts test/interop/opencensus/go-client ocagent-client
 interop_client "${GO:-go}" go.ts test/interop/jaeger/go-client jaeger-go-client
 interop_client "${PYTHON:-python3}" python.ts test/interop/opencensus/python-client/requirements.txt opencensus-python
+interop_client "${GO:-go}" go.ts test/interop/jaeger/go-grpc-client jaeger-grpc-client

@@ -1,9 +1,10 @@
-// jaeger-client-go (github.com/uber/jaeger-client-go, built from the Go
-// module proxy by test/harness/go.ts) against ocsvc all-in-one: compact
-// Thrift over UDP (6831, the transport most Jaeger clients use and the Node
-// client lacks) and binary Thrift over HTTP. The program
-// (go-client/main.go) reports a trace with 128-bit IDs and prints them; the
-// spans are checked at the OTLP backend field by field, Go's typed tags included.
+// Go clients (built from the Go module proxy by test/harness/go.ts) against
+// ocsvc all-in-one: jaeger-client-go (go-client/) over compact Thrift UDP
+// (6831, the transport most Jaeger clients use and the Node client lacks) and
+// binary Thrift over HTTP; and a grpc-go client on jaeger-idl's generated
+// code (go-grpc-client/) over gRPC (14250). Each program reports a trace with
+// 128-bit IDs and prints them; the spans are checked at the OTLP backend
+// field by field, Go's typed tags included.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
@@ -91,5 +92,49 @@ test('jaeger-client-go over HTTP (binary Thrift, POST /api/traces): the same tra
   const runId = `go-http-${Date.now()}`;
   const ids = await report(t, binary, ['-mode', 'http', '-collector', `http://127.0.0.1:${collector.ports.http}/api/traces`, '-service', 'interop-go-http', '-run', runId]);
   await assertTraceArrived(collector, ids, 'interop-go-http', runId);
+  assert.equal(await collector.stop(), 0);
+});
+
+const GRPC_SOURCE = fileURLToPath(new URL('./go-grpc-client/', import.meta.url));
+
+test('a grpc-go client on jaeger-idl\'s generated code (as the Jaeger agent forwards) posts to 14250: content arrives, a zero ID is INVALID_ARGUMENT', async (t) => {
+  const binary = await goProgram(t, GRPC_SOURCE, 'jaeger-grpc-client');
+  if (!binary) return;
+  const collector = await startCollector(t);
+  const { stdout } = await run(binary, ['-collector', `127.0.0.1:${collector.ports.grpc}`, '-service', 'interop-go-grpc'], { timeout: CLIENT_TIMEOUT_MS });
+  const out = JSON.parse(stdout.trim().split('\n').pop()!) as Ids & { startUnixNano: number; first: string; zeroCode: string; zeroMessage: string };
+  assert.equal(out.first, 'OK');
+  assert.equal(out.zeroCode, 'InvalidArgument');
+  assert.match(out.zeroMessage, /^malformed Jaeger PostSpansRequest: spans\[0\]\.spanId: must not be all zeros/);
+
+  const byId = await waitForSpans(collector.sink, [out.root, out.child, out.later]);
+  const root = byId.get(out.root)!;
+  const child = byId.get(out.child)!;
+  const later = byId.get(out.later)!;
+  for (const a of [root, child, later]) assert.equal(a.span.traceId, out.traceId);
+  assert.equal(text(root.resource.attributes, 'service.name'), 'interop-go-grpc');
+  assert.equal(text(root.resource.attributes, 'hostname'), 'go-host');
+  assert.equal(text(child.resource.attributes, 'service.name'), 'db', 'a span\'s own process is its resource');
+  assert.equal(text(child.resource.attributes, 'db.system'), 'postgresql');
+
+  assert.equal(root.span.kind, SpanKind.SERVER);
+  assert.equal(root.span.startTimeUnixNano % 1000n, 789n, 'protobuf times keep their nanoseconds');
+  assert.equal(root.span.endTimeUnixNano - root.span.startTimeUnixNano, 25_000_000n);
+  assert.deepEqual(attr(root.span.attributes, 'http.status_code'), { kind: 'int', value: 200n });
+  assert.deepEqual(attr(root.span.attributes, 'interop.ratio'), { kind: 'double', value: 0.25 });
+  assert.deepEqual(attr(root.span.attributes, 'interop.flag'), { kind: 'bool', value: true });
+  assert.deepEqual(attr(root.span.attributes, 'interop.bytes'), { kind: 'bytes', value: new Uint8Array([0xca, 0xfe]) });
+
+  assert.equal(child.span.parentSpanId, out.root, 'the CHILD_OF reference is the parent');
+  assert.deepEqual(child.span.links, []);
+  assert.equal(child.span.status.code, StatusCode.ERROR);
+  assert.equal(child.span.flags, 1);
+  assert.deepEqual(attr(child.span.attributes, 'jaeger.flags'), { kind: 'int', value: 3n }, 'the debug flag is kept');
+  assert.equal(child.span.events[0]!.name, 'retry');
+  assert.deepEqual(attr(child.span.events[0]!.attributes, 'attempt'), { kind: 'int', value: 2n });
+
+  assert.equal(later.span.parentSpanId, out.root, 'a FOLLOWS_FROM reference in the same trace is the parent when there is no CHILD_OF');
+  assert.deepEqual(later.span.links.map((l) => [l.spanId, text(l.attributes, 'opentracing.ref_type')]), [[out.root, 'follows_from']]);
+  assert.equal(await receivedByReceiver(collector), 3);
   assert.equal(await collector.stop(), 0);
 });
