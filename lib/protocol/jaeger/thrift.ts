@@ -37,7 +37,7 @@ import {
   readDouble,
   readList,
   skip,
-  T,
+  T as WIRE_TYPES,
   thriftError,
   thriftReader,
   thriftWriter,
@@ -46,6 +46,8 @@ import {
 } from './thrift-wire.js';
 import type { JaegerBatch, JaegerLog, JaegerProcess, JaegerRefType, JaegerSpan, JaegerSpanRef, JaegerTag, JaegerValue } from './types.js';
 
+// A local copy: under a loader that turns imports into getters, every field read would call one.
+const T = { ...WIRE_TYPES };
 const TagType = { STRING: 0, DOUBLE: 1, BOOL: 2, LONG: 3, BINARY: 4 } as const;
 const NS_PER_US = 1000n;
 const ZERO_ID = '0000000000000000';

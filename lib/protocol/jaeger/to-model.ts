@@ -30,9 +30,11 @@ import { emptyScope, type AnyValue, type InstrumentationScope, type KeyValue, ty
 import { NO_SPAN_ID, type SpanId, type TraceId } from '../../model/ids.js';
 import { SpanKind, StatusCode, type ResourceSpans, type Span, type SpanEvent, type SpanLink, type Traces } from '../../model/trace.js';
 import { fail, guard, within } from '../decode-error.js';
-import { JaegerAttr as A, REF_TYPE_NAMES, SPAN_KIND_NAMES } from './attributes.js';
+import { JaegerAttr, REF_TYPE_NAMES, SPAN_KIND_NAMES } from './attributes.js';
 import { JaegerRefType, type JaegerBatch, type JaegerLog, type JaegerProcess, type JaegerSpan, type JaegerTag } from './types.js';
 
+// A local copy: under a loader that turns imports into getters, the tag loop reads these per tag.
+const A = { ...JaegerAttr };
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 const U64 = 2n ** 64n;
@@ -236,13 +238,18 @@ function processKey(p: JaegerProcess | undefined): string {
 
 function batchIn(batch: JaegerBatch): Traces {
   const groups = new Map<string, ResourceSpans>();
+  // By object first: spans share the batch's process object, whose key is computed once.
+  const byObject = new Map<JaegerProcess | undefined, ResourceSpans>();
   const groupOf = (p: JaegerProcess | undefined): ResourceSpans => {
+    let rs = byObject.get(p);
+    if (rs !== undefined) return rs;
     const key = processKey(p);
-    let rs = groups.get(key);
+    rs = groups.get(key);
     if (rs === undefined) {
       rs = { resource: resourceFromProcess(p), scopeSpans: [], schemaUrl: '' };
       groups.set(key, rs);
     }
+    byObject.set(p, rs);
     return rs;
   };
   // The batch's own group comes first whenever it is used, or when there are no spans.
