@@ -83,9 +83,12 @@ export class JaegerCollector {
   });
   private readonly hung: grpc.sendUnaryData<Buffer>[] = [];
 
-  static async start(t: Cleanup): Promise<JaegerCollector> {
+  /** With `tls`, the server speaks TLS; with its `clientCa`, clients must present a certificate it signed. */
+  static async start(t: Cleanup, tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer }): Promise<JaegerCollector> {
     const c = new JaegerCollector();
-    await c.listen();
+    await c.listen(
+      tls ? grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined) : grpc.ServerCredentials.createInsecure(),
+    );
     t.after(() => c.close());
     return c;
   }
@@ -104,7 +107,7 @@ export class JaegerCollector {
     return this.requests.flatMap((r) => r.spans);
   }
 
-  private async listen(): Promise<void> {
+  private async listen(credentials: grpc.ServerCredentials): Promise<void> {
     const identity = (b: Buffer) => b;
     this.server.addService(
       { PostSpans: { path: PATH, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
@@ -139,7 +142,7 @@ export class JaegerCollector {
       },
     );
     const port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      this.server.bindAsync('127.0.0.1:0', credentials, (err, p) => (err ? reject(err) : resolve(p))),
     );
     this.endpoint = `127.0.0.1:${port}`;
   }

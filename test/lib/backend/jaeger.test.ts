@@ -3,6 +3,7 @@
 // what arrives, field by field, and how each answer maps to ok / retryable /
 // rejected for the exporter's retry and offset logic.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { JaegerBackend, type JaegerOptions } from '../../../lib/backend/jaeger.js';
@@ -12,6 +13,7 @@ import { SpanKind, StatusCode, type Traces } from '../../../lib/model/index.js';
 import { decodeJaegerProto } from '../../../lib/protocol/jaeger/index.js';
 import { sampleMetrics, sampleTraces } from '../../helpers/fixtures.js';
 import { JaegerCollector } from '../../helpers/jaeger-collector.js';
+import { makeCerts } from '../receiver/opencensus/certs.js';
 import { unusedPort } from './unused-port.js';
 
 const live = () => new AbortController().signal;
@@ -157,6 +159,23 @@ test('an unreachable collector and a call past its deadline are retryable; an ab
   while (collector.requests.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
   controller.abort();
   assert.deepEqual(await pending, { status: 'retryable', reason: 'aborted' });
+});
+
+test('TLS: the collector\'s CA from caFile, a client certificate for mutual TLS; an untrusted or plaintext peer is retryable', { timeout: 30_000 }, async (t) => {
+  const certs = makeCerts(t);
+  const cert = readFileSync(certs.certFile);
+  const key = readFileSync(certs.keyFile);
+  const tls = await JaegerCollector.start(t, { cert, key });
+  assert.deepEqual(await backend(t, { endpoint: tls.endpoint, insecure: false, caFile: certs.caFile }).exportTraces(traces(), live()), { status: 'ok' });
+  assert.equal(tls.spans().length, 2);
+  assert.equal((await backend(t, { endpoint: tls.endpoint, insecure: false, timeoutMs: 2_000 }).exportTraces(traces(), live())).status, 'retryable', 'not signed by a system root');
+  assert.equal((await backend(t, { endpoint: tls.endpoint, timeoutMs: 2_000 }).exportTraces(traces(), live())).status, 'retryable', 'plaintext to a TLS port');
+
+  const mutual = await JaegerCollector.start(t, { cert, key, clientCa: certs.ca });
+  const withCert = backend(t, { endpoint: mutual.endpoint, insecure: false, caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile });
+  assert.deepEqual(await withCert.exportTraces(traces(), live()), { status: 'ok' });
+  assert.equal((await backend(t, { endpoint: mutual.endpoint, insecure: false, caFile: certs.caFile, timeoutMs: 2_000 }).exportTraces(traces(), live())).status, 'retryable', 'no client certificate');
+  assert.equal(mutual.spans().length, 2);
 });
 
 test('no spans: nothing is sent; metrics are refused for good, since Jaeger carries none', async (t) => {
