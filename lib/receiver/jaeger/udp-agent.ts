@@ -28,6 +28,7 @@ import type { Outcome } from '../../pipeline/consumer.js';
 
 export const UDP_PACKETS = 'ocsvc_receiver_udp_packets_total';
 export const UDP_DROPPED = 'ocsvc_receiver_udp_dropped_packets_total';
+export const UDP_QUEUED = 'ocsvc_receiver_udp_queued_packets';
 const UDP_PACKETS_HELP = 'Datagrams received by a UDP receiver.';
 const UDP_DROPPED_HELP = 'Datagrams a UDP receiver dropped, by reason (too_large, queue_full, malformed, refused, shutdown).';
 
@@ -70,6 +71,7 @@ export class JaegerUdpReceiver implements Component {
   private socket: dgram.Socket | undefined;
   private active = 0;
   private idle: (() => void) | undefined;
+  private stopCollecting: (() => void) | undefined;
 
   constructor(options: JaegerUdpReceiverOptions) {
     this.o = options;
@@ -108,6 +110,9 @@ export class JaegerUdpReceiver implements Component {
     // After binding, a socket error (rare for UDP) is logged; the socket keeps serving.
     socket.on('error', (err) => this.o.log?.warn('UDP socket error', { component: this.name, err }));
     socket.on('message', (packet, rinfo) => this.receive(packet, `${rinfo.address}:${rinfo.port}`));
+    this.stopCollecting = this.o.deps.registry.collect(() => [
+      { name: UDP_QUEUED, help: 'Datagrams waiting for a worker (at queueSize, more are dropped).', type: 'gauge', labels: { component: this.name }, value: this.queue.length },
+    ]);
   }
 
   private count(name: string, help: string, labels: Record<string, string>): void {
@@ -169,6 +174,7 @@ export class JaegerUdpReceiver implements Component {
   private async shutdown(): Promise<void> {
     const socket = this.socket;
     if (!socket) return;
+    this.stopCollecting?.();
     await new Promise<void>((resolve) => socket.close(() => resolve()));
     if (this.active > 0 || this.queue.length > 0) {
       let timer: NodeJS.Timeout | undefined;

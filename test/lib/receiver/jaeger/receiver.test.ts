@@ -16,7 +16,7 @@ import {
   type JaegerBatch,
 } from '../../../../lib/protocol/jaeger/index.js';
 import { decodeRpcStatusProto } from '../../../../lib/protocol/rpc-status.js';
-import { JaegerReceiver, UDP_DROPPED, UDP_PACKETS, type JaegerReceiverOptions } from '../../../../lib/receiver/jaeger/index.js';
+import { JaegerReceiver, UDP_DROPPED, UDP_PACKETS, UDP_QUEUED, type JaegerReceiverOptions } from '../../../../lib/receiver/jaeger/index.js';
 import { receivers } from '../../../../lib/service/receivers.js';
 import { Registry } from '../../../../lib/telemetry/stats.js';
 import { waitFor } from '../../../harness/wait-for.js';
@@ -169,6 +169,7 @@ test('UDP: a full queue drops and counts datagrams (queue_full), an oversized on
   await sendUdp(t, udp.port, packet, packet, packet, packet, Buffer.alloc(4_001));
   await waitFor(() => registry.total(UDP_PACKETS, { component }) === 6, { what: 'six datagrams received' });
   assert.equal(udp.queued, 2);
+  assert.equal(registry.snapshot().find((x) => x.name === UDP_QUEUED && x.labels.component === component)?.value, 2, 'the queue depth is a gauge');
   assert.equal(dropped(registry, component, 'queue_full'), 2);
   assert.equal(dropped(registry, component, 'too_large'), 1);
 
