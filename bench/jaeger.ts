@@ -2,7 +2,10 @@
 // what each Jaeger transport's receiver pays per span before any I/O, and the
 // heap one decoded span holds. One core, in this process; prints markdown.
 //
-//   node --expose-gc --import tsx bench/jaeger.ts [--seconds 2]
+//   node --expose-gc --import tsx bench/jaeger.ts [--seconds 1] [--rounds 3]
+//
+// Each case is measured --rounds times, interleaved with the others, for
+// --seconds each; the table gives the best round (see bestRates).
 //
 // The 100-span app request of bench/codec.ts (traces of 5 spans), converted
 // with tracesToJaeger, so every format carries the same spans: as the
@@ -21,13 +24,14 @@ import {
   tracesToJaeger,
 } from '../lib/protocol/jaeger/index.js';
 import { decodeTracesProto, encodeTracesProto } from '../lib/protocol/otlp/index.js';
-import { caseRow, type Case } from './micro.js';
+import { bestRates, caseRow, type Case } from './micro.js';
 import { machine } from './stack.js';
 import { buildTraces } from './traffic.js';
 
 function main(): void {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '2' } } });
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '1' }, rounds: { type: 'string', default: '3' } } });
   const seconds = Number(values.seconds);
+  const rounds = Number(values.rounds);
 
   const traces: Traces = buildTraces(100, 5);
   const batches = tracesToJaeger(traces);
@@ -53,11 +57,12 @@ function main(): void {
     { name: 'OTLP protobuf -> model', what: 'decodeTracesProto, same spans', run: () => decodeTracesProto(otlp) },
   ];
   const heapFor = (c: Case) => c.name.endsWith('-> model') || c.name.endsWith('decode');
-  const rows = cases.map((c) => caseRow(c, spans, seconds, heapFor(c)));
+  const rates = bestRates(cases, seconds, rounds);
+  const rows = cases.map((c, i) => caseRow(c, spans, seconds, heapFor(c), rates[i]));
 
   void machine().then((m) => {
     process.stdout.write(
-      `\n<!-- bench/jaeger.ts, ${new Date().toISOString()}, ${m}; ${spans} spans: compact ${compact.length} B, binary ${binary.length} B, protobuf ${proto.length} B, OTLP ${otlp.length} B -->\n` +
+      `\n<!-- bench/jaeger.ts, ${new Date().toISOString()}, ${m}; best of ${rounds} rounds of ${seconds} s; ${spans} spans: compact ${compact.length} B, binary ${binary.length} B, protobuf ${proto.length} B, OTLP ${otlp.length} B -->\n` +
         `| operation | what | spans/s (one core) | heap bytes per span held |\n|---|---|---:|---:|\n${rows.join('\n')}\n`,
     );
   });

@@ -38,9 +38,20 @@ export function heapPerItem(decode: () => unknown, items: number, copies = 200):
   return (after - before) / (copies * items);
 }
 
-/** A markdown table row: rate for `items` per call, and the heap per item when asked. */
-export function caseRow(c: Case, items: number, seconds: number, heap: boolean): string {
-  const perS = ratePerS(c.run, seconds) * items;
+/**
+ * The best of `rounds` interleaved measurements of each case (calls per
+ * second): on a shared machine another process's burst then slows one round of
+ * every case rather than all of one case, so the cases stay comparable.
+ */
+export function bestRates(cases: readonly Case[], seconds: number, rounds: number): number[] {
+  const best = cases.map(() => 0);
+  for (let r = 0; r < rounds; r++) cases.forEach((c, i) => (best[i] = Math.max(best[i]!, ratePerS(c.run, seconds))));
+  return best;
+}
+
+/** A markdown table row: rate for `items` per call (measured now, or given), and the heap per item when asked. */
+export function caseRow(c: Case, items: number, seconds: number, heap: boolean, callsPerS?: number): string {
+  const perS = (callsPerS ?? ratePerS(c.run, seconds)) * items;
   const bytes = heap ? heapPerItem(c.run, items) : NaN;
   const line = `| ${c.name} | ${c.what} | ${Math.round(perS).toLocaleString('en')} | ${Number.isNaN(bytes) ? '' : Math.round(bytes).toLocaleString('en')} |`;
   process.stderr.write(`${line}\n`);
