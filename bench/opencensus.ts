@@ -29,43 +29,9 @@ import {
   type OcMetric,
 } from '../lib/protocol/opencensus/index.js';
 import { decodeMetricsProto, decodeTracesProto, encodeMetricsProto, encodeTracesProto } from '../lib/protocol/otlp/index.js';
+import { caseRow, type Case } from './micro.js';
 import { machine } from './stack.js';
 import { buildTraces } from './traffic.js';
-
-interface Case {
-  name: string;
-  what: string;
-  run: () => unknown;
-}
-
-function ratePerS(run: () => unknown, seconds: number): number {
-  const warmEnd = performance.now() + 300;
-  while (performance.now() < warmEnd) run();
-  let n = 0;
-  const t0 = performance.now();
-  const end = t0 + seconds * 1_000;
-  let now = t0;
-  while (now < end) {
-    for (let i = 0; i < 10; i++) run();
-    n += 10;
-    now = performance.now();
-  }
-  return n / ((now - t0) / 1_000);
-}
-
-/** Heap bytes one decoded item keeps: hold many decoded copies, compare heap before and after. */
-function heapPerItem(decode: () => unknown, items: number, copies = 200): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return NaN;
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const held: unknown[] = [];
-  for (let i = 0; i < copies; i++) held.push(decode());
-  gc();
-  const after = process.memoryUsage().heapUsed;
-  if (held.length !== copies) throw new Error('unreachable');
-  return (after - before) / (copies * items);
-}
 
 const NS = 1_700_000_000_000_000_000n;
 
@@ -159,16 +125,9 @@ function main(): void {
     { name: 'OTLP protobuf -> model', what: 'decodeMetricsProto, same points', run: () => decodeMetricsProto(otlpMetricsProto) },
   ];
 
-  const row = (c: Case, items: number, unit: string, heap: boolean) => {
-    const perS = ratePerS(c.run, seconds) * items;
-    const bytes = heap ? heapPerItem(c.run, items) : NaN;
-    const line = `| ${c.name} | ${c.what} | ${Math.round(perS).toLocaleString('en')} | ${Number.isNaN(bytes) ? '' : Math.round(bytes).toLocaleString('en')} |`;
-    process.stderr.write(`${line}\n`);
-    return line;
-  };
   const heapFor = (c: Case) => c.name.endsWith('-> model') || c.name.endsWith('decode');
-  const traceRows = traceCases.map((c) => row(c, spans, 'spans', heapFor(c)));
-  const metricRows = metricCases.map((c) => row(c, points, 'points', heapFor(c)));
+  const traceRows = traceCases.map((c) => caseRow(c, spans, seconds, heapFor(c)));
+  const metricRows = metricCases.map((c) => caseRow(c, points, seconds, heapFor(c)));
 
   void machine().then((m) => {
     const head = (unit: string) => `| operation | what | ${unit}/s (one core) | heap bytes per ${unit.slice(0, -1)} held |\n|---|---|---:|---:|\n`;

@@ -2,8 +2,10 @@
 # Installs what the integration tests need beyond npm packages, idempotently:
 # Debian's redis-server (Redis >= 7 for SET NX GET), Apache Kafka's jars
 # from Maven Central, cached in ${OCSVC_CACHE_DIR:-~/.cache/ocsvc}/kafka-<version>,
-# and the OpenCensus interop clients (test/interop/opencensus): the Go program
-# built into .cache/go/ and the Python venv in .cache/python/.
+# the OpenCensus interop clients (test/interop/opencensus): the Go program
+# built into .cache/go/ and the Python venv in .cache/python/, and the Jaeger
+# Go client programs (test/interop/jaeger/go-client, jaeger-client-go; and
+# go-grpc-client, grpc-go on jaeger-idl).
 # Fast when everything is already there. Needs java (17+) and mvn on PATH;
 # go and python3 (with venv) for the interop tests.
 set -euo pipefail
@@ -43,11 +45,13 @@ interop_client() {
   if command -v "$runtime" >/dev/null 2>&1; then
     node --import tsx "test/harness/$helper" "$@" >&2
   elif [ "${CI:-}" = "true" ]; then
-    echo "setup-test-deps: $runtime is missing (CI=true: the OpenCensus interop tests need it)" >&2
+    echo "setup-test-deps: $runtime is missing (CI=true: the interop tests need it)" >&2
     exit 1
   else
-    echo "setup-test-deps: $runtime not found: the OpenCensus interop tests that need it will skip" >&2
+    echo "setup-test-deps: $runtime not found: the interop tests that need it will skip" >&2
   fi
 }
 interop_client "${GO:-go}" go.ts test/interop/opencensus/go-client ocagent-client
+interop_client "${GO:-go}" go.ts test/interop/jaeger/go-client jaeger-go-client
 interop_client "${PYTHON:-python3}" python.ts test/interop/opencensus/python-client/requirements.txt opencensus-python
+interop_client "${GO:-go}" go.ts test/interop/jaeger/go-grpc-client jaeger-grpc-client

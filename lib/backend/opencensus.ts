@@ -6,9 +6,8 @@
 // Each signal keeps numStreams streams and uses them round-robin, so that as
 // many exports can be in flight; a stream that fails is replaced on a later
 // export, after an exponential backoff while failures repeat.
-import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { InvalidInputError, OcsvcError, errorMessage } from '../errors.js';
+import { InvalidInputError, OcsvcError } from '../errors.js';
 import { closeOnce, sleep } from '../lifecycle.js';
 import type { Metrics } from '../model/metrics.js';
 import type { Traces } from '../model/trace.js';
@@ -23,6 +22,7 @@ import {
   type OcExportTraceRequest,
 } from '../protocol/opencensus/index.js';
 import { ABORTED, type Backend, type ExportResult } from './backend.js';
+import { channelCredentials } from './grpc-unary.js';
 import { OcExportStream, type Acknowledgements, type OcRequest } from './opencensus-stream.js';
 
 export interface OpenCensusOptions {
@@ -104,7 +104,11 @@ export class OpenCensusBackend implements Backend {
       channelOptions['grpc.default_compression_algorithm'] = GZIP;
     }
     // The channel connects lazily, so a backend that is down does not stop start-up.
-    this.client = new grpc.Client(options.endpoint, credentials(options), channelOptions);
+    this.client = new grpc.Client(
+      options.endpoint,
+      channelCredentials({ ...options, insecure: options.insecure ?? OPENCENSUS_DEFAULTS.insecure }, 'opencensus'),
+      channelOptions,
+    );
     const metadata = new grpc.Metadata();
     for (const [key, value] of Object.entries(options.headers ?? {})) metadata.set(key.toLowerCase(), value);
     const acknowledgements = options.acknowledgements ?? OPENCENSUS_DEFAULTS.acknowledgements;
@@ -158,22 +162,6 @@ export class OpenCensusBackend implements Backend {
     if (!(stream instanceof OcExportStream)) return stream;
     return stream.export(requests, signal, this.timeoutMs);
   }
-}
-
-function credentials(o: OpenCensusOptions): grpc.ChannelCredentials {
-  if (o.insecure ?? OPENCENSUS_DEFAULTS.insecure) return grpc.credentials.createInsecure();
-  if ((o.certFile === undefined) !== (o.keyFile === undefined)) {
-    throw new OcsvcError('INVALID_CONFIG', 'opencensus: certFile and keyFile go together (mutual TLS); set both or neither');
-  }
-  const read = (file: string | undefined, what: string): Buffer | null => {
-    if (file === undefined) return null;
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new OcsvcError('INVALID_CONFIG', `opencensus: cannot read ${what} ${file}: ${errorMessage(err)}`, { cause: err });
-    }
-  };
-  return grpc.credentials.createSsl(read(o.caFile, 'caFile'), read(o.keyFile, 'keyFile'), read(o.certFile, 'certFile'));
 }
 
 interface PoolOptions<R> {

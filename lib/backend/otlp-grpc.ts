@@ -14,9 +14,9 @@ import {
   encodeTracesProto,
   type PartialSuccess,
 } from '../protocol/otlp/index.js';
-import { ABORTED, type Backend, type ExportResult } from './backend.js';
-import { okResult, resultFromGrpcStatus } from './classify.js';
-import { decodeRpcStatusProto } from '../protocol/rpc-status.js';
+import type { Backend, ExportResult } from './backend.js';
+import { okResult } from './classify.js';
+import { unaryExport } from './grpc-unary.js';
 
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 export const METRICS_EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
@@ -43,9 +43,6 @@ export const OTLP_GRPC_DEFAULTS = {
 
 const GZIP = 2; // grpc-js CompressionAlgorithms.gzip
 const USER_AGENT = 'ocsvc';
-
-const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-const identity = (bytes: Buffer): Buffer => bytes;
 
 export class OtlpGrpcBackend implements Backend {
   readonly type = 'otlp';
@@ -94,39 +91,9 @@ export class OtlpGrpcBackend implements Backend {
     signal: AbortSignal,
   ): Promise<ExportResult> {
     if (this.closed) throw new OcsvcError('BACKEND_CLOSED', `${this.name}: export after close`);
-    if (signal.aborted) return ABORTED;
-    return new Promise<ExportResult>((resolve) => {
-      const onAbort = () => call.cancel();
-      const call = this.client.makeUnaryRequest(
-        path,
-        toBuffer,
-        identity,
-        body,
-        this.metadata.clone(),
-        { deadline: Date.now() + this.timeoutMs },
-        (err, response) => {
-          signal.removeEventListener('abort', onAbort);
-          if (signal.aborted) return resolve(ABORTED);
-          if (err) return resolve(resultFromServiceError(err));
-          resolve(okFromResponse(response, decodeResponse));
-        },
-      );
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    const outcome = await unaryExport(this.client, path, body, this.metadata, this.timeoutMs, signal);
+    return outcome.ok ? okFromResponse(outcome.response, decodeResponse) : outcome.result;
   }
-}
-
-function resultFromServiceError(err: grpc.ServiceError): ExportResult {
-  let retryAfterMs: number | undefined;
-  const details = err.metadata?.get('grpc-status-details-bin')[0];
-  if (Buffer.isBuffer(details)) {
-    try {
-      retryAfterMs = decodeRpcStatusProto(details).retryAfterMs;
-    } catch {
-      // A malformed detail only loses the hint; the status code still classifies.
-    }
-  }
-  return resultFromGrpcStatus(err.code, err.details, retryAfterMs);
 }
 
 function okFromResponse(response: Buffer | undefined, decode: (bytes: Uint8Array) => PartialSuccess): ExportResult {

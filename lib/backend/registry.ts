@@ -3,6 +3,7 @@
 import type { Backend, BackendDeps, BackendFactory } from './backend.js';
 import { DebugBackend, type DebugOptions } from './debug.js';
 import { FileBackend, type FileOptions } from './file.js';
+import { JaegerBackend, type JaegerOptions } from './jaeger.js';
 import { OpenCensusBackend, type OpenCensusOptions } from './opencensus.js';
 import { OtlpGrpcBackend, type OtlpGrpcOptions } from './otlp-grpc.js';
 import { OtlpHttpBackend, type OtlpHttpOptions } from './otlp-http.js';
@@ -11,6 +12,7 @@ export interface BackendOptions {
   otlp: OtlpGrpcOptions;
   otlphttp: OtlpHttpOptions;
   opencensus: OpenCensusOptions;
+  jaeger: JaegerOptions;
   file: FileOptions;
   /** log defaults to deps.log. */
   debug: Omit<DebugOptions, 'log'> & { log?: DebugOptions['log'] };
@@ -22,6 +24,7 @@ export const backendFactories: { readonly [K in BackendType]: BackendFactory<Bac
   otlp: (options) => new OtlpGrpcBackend(options),
   otlphttp: (options) => new OtlpHttpBackend(options),
   opencensus: (options) => new OpenCensusBackend(options),
+  jaeger: (options) => new JaegerBackend(options),
   file: (options) => new FileBackend(options),
   debug: (options, deps) => new DebugBackend({ ...options, log: options.log ?? deps.log }),
 });

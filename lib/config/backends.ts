@@ -3,7 +3,7 @@
 // and reports every problem with its index and key.
 import { endpointProblem } from '../net/endpoint.js';
 
-export const BACKEND_TYPES = ['otlp', 'otlphttp', 'file', 'debug', 'opencensus'] as const;
+export const BACKEND_TYPES = ['otlp', 'otlphttp', 'file', 'debug', 'opencensus', 'jaeger'] as const;
 export type BackendType = (typeof BACKEND_TYPES)[number];
 export const SIGNALS = ['traces', 'metrics'] as const;
 export type SignalName = (typeof SIGNALS)[number];
@@ -87,7 +87,22 @@ const BY_TYPE: Record<BackendType, { keys: Record<string, Check>; required: stri
     },
     required: ['endpoint'],
   },
+  jaeger: {
+    keys: {
+      ...NETWORK,
+      endpoint: grpcTarget,
+      insecure: boolean,
+      caFile: nonEmpty,
+      certFile: nonEmpty,
+      keyFile: nonEmpty,
+      signals: (v) => signals(v) ?? (Array.isArray(v) && v.includes('metrics') ? 'Jaeger carries traces only: use [traces]' : undefined),
+    },
+    required: ['endpoint'],
+  },
 };
+
+/** Signals a type consumes when its entry lists none. */
+const DEFAULT_SIGNALS: Partial<Record<BackendType, SignalName[]>> = { jaeger: ['traces'] };
 
 /** Every problem in the list, each as "[index].key: problem (got value)". */
 export function backendProblems(value: unknown): string[] {
@@ -123,5 +138,7 @@ export function backendProblems(value: unknown): string[] {
 }
 
 export function normaliseBackends(value: unknown): BackendConfig[] {
-  return (value as Record<string, unknown>[]).map((e) => ({ ...e, signals: e.signals ?? [...SIGNALS] }) as BackendConfig);
+  return (value as Record<string, unknown>[]).map(
+    (e) => ({ ...e, signals: e.signals ?? [...(DEFAULT_SIGNALS[e.type as BackendType] ?? SIGNALS)] }) as BackendConfig,
+  );
 }

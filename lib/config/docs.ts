@@ -35,7 +35,7 @@ const BACKENDS = `## Backends
 
 \`exporter.backends\` is a list; each entry has a unique \`name\` (it names the
 consumer group \`<groupPrefix>-<name>\`, the counters and log lines), a \`type\`
-(${BACKEND_TYPES.join(', ')}), and \`signals\` (\`[traces, metrics]\` by default).
+(${BACKEND_TYPES.join(', ')}), and \`signals\` (\`[traces, metrics]\` by default, \`[traces]\` for jaeger).
 
 | type | keys | notes |
 |---|---|---|
@@ -44,6 +44,7 @@ consumer group \`<groupPrefix>-<name>\`, the counters and log lines), a \`type\`
 | file | path (required), rotateBytes (0: never), maxBackups (0: all), fsync | OTLP JSON lines, one export request per line |
 | debug | verbosity (basic, normal, detailed) | to the log |
 | opencensus | endpoint (host:port or gRPC target, required), insecure (default false: TLS), caFile, certFile + keyFile (mutual TLS), headers, compression (default gzip), numStreams (default 1), timeoutMs (default 10000), acknowledgements (response, none) | OpenCensus agent protocol, long-lived Export streams; see below |
+| jaeger | endpoint (host:port or gRPC target of a collector's port 14250, required), insecure (default false: TLS), caFile, certFile + keyFile (mutual TLS), headers, compression (default none), timeoutMs (default 10000) | Jaeger gRPC CollectorService.PostSpans (api_v2); traces only; mapping in docs/protocols.md |
 
 \`\`\`yaml
 exporter:
@@ -51,6 +52,7 @@ exporter:
     - { name: tempo, type: otlp, endpoint: "tempo:4317", insecure: true }
     - { name: archive, type: file, path: /var/lib/ocsvc/spans.jsonl, signals: [traces] }
     - { name: legacy, type: opencensus, endpoint: "otelcol:55678", insecure: true, acknowledgements: none }
+    - { name: jaeger, type: jaeger, endpoint: "jaeger-collector:14250", insecure: true }
 \`\`\`
 
 \`opencensus\` keeps \`numStreams\` streams per signal open and uses them in

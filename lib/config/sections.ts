@@ -66,9 +66,26 @@ export interface OpenCensusReceiverSection {
   traceConfig: OpenCensusTraceConfigSection;
   traceConfigFile: string;
 }
+export interface JaegerUdpSection {
+  enabled: boolean;
+  endpoint: string;
+  queueSize: number;
+  workers: number;
+  maxPacketBytes: number;
+  socketBufferBytes: number;
+}
+export interface JaegerReceiverSection {
+  enabled: boolean;
+  grpc: { enabled: boolean; endpoint: string; maxRecvMsgBytes: number };
+  thriftHttp: { enabled: boolean; endpoint: string; maxRequestBytes: number };
+  thriftCompact: JaegerUdpSection;
+  thriftBinary: JaegerUdpSection;
+  sampling: { enabled: boolean; endpoint: string; strategiesFile: string };
+}
 export interface ReceiversSection {
   otlp: OtlpReceiverSection;
   opencensus: OpenCensusReceiverSection;
+  jaeger: JaegerReceiverSection;
   limits: { maxSpansPerRequest: number; maxDataPointsPerRequest: number; maxAttributes: number; maxAttributeValueBytes: number; maxInflateRatio: number };
 }
 export interface SamplerSection {
@@ -215,6 +232,52 @@ const RECEIVER_FORMATS = {
 } satisfies Record<string, convict.Format>;
 convict.addFormats(RECEIVER_FORMATS);
 
+const jaegerUdp = (protocol: 'compact' | 'binary', port: number, clients: string) => ({
+  enabled: { doc: `Serve the agent's UDP Agent.emitBatch in ${protocol} Thrift (${clients}).`, format: 'boolean', default: true },
+  endpoint: { doc: `host:port of the ${protocol} Thrift UDP endpoint.`, format: 'endpoint', default: `0.0.0.0:${port}` },
+  queueSize: {
+    doc: 'Datagrams waiting to be handed on; past it datagrams are dropped and counted (reason queue_full), as UDP cannot push back.',
+    format: 'positive-int',
+    default: 1_000,
+  },
+  workers: { doc: 'Datagrams handed on to Kafka at once.', format: 'positive-int', default: 10 },
+  maxPacketBytes: { doc: 'Largest datagram accepted (jaeger clients send at most 65000 bytes); larger ones are dropped and counted (too_large).', format: 'positive-int', default: 65_000 },
+  socketBufferBytes: {
+    doc: 'Socket receive buffer (SO_RCVBUF) for bursts; 0 keeps the OS default. Linux caps it at net.core.rmem_max.',
+    format: 'non-negative-int',
+    default: 0,
+  },
+});
+
+export const jaegerReceiverSection = {
+  enabled: {
+    doc: 'Serve the Jaeger protocols: the transports below that are enabled, on Jaeger\'s ports. Off by default, like every receiver beyond OTLP.',
+    format: 'boolean',
+    default: false,
+  },
+  grpc: {
+    enabled: { doc: 'Serve the collector\'s gRPC CollectorService.PostSpans (api_v2), as Jaeger agents and OpenTelemetry Collectors send.', format: 'boolean', default: true },
+    endpoint: { doc: 'host:port of the Jaeger gRPC receiver.', format: 'endpoint', default: '0.0.0.0:14250' },
+    maxRecvMsgBytes: { doc: 'Largest gRPC message accepted (after decompression).', format: 'positive-int', default: 4 * MiB },
+  },
+  thriftHttp: {
+    enabled: { doc: 'Serve the collector\'s POST /api/traces (Thrift Batch, application/x-thrift), as jaeger clients\' HTTP senders post.', format: 'boolean', default: true },
+    endpoint: { doc: 'host:port of the Jaeger Thrift HTTP receiver.', format: 'endpoint', default: '0.0.0.0:14268' },
+    maxRequestBytes: { doc: 'Largest request body accepted, compressed or decompressed; larger ones get 413.', format: 'positive-int', default: 4 * MiB },
+  },
+  thriftCompact: jaegerUdp('compact', 6831, 'jaeger-client-go, -java, -python and most others'),
+  thriftBinary: jaegerUdp('binary', 6832, 'jaeger-client-node'),
+  sampling: {
+    enabled: { doc: 'Serve remote sampling strategies (GET /sampling?service=NAME, and / for old clients) that jaeger clients poll.', format: 'boolean', default: true },
+    endpoint: { doc: 'host:port of the sampling endpoint.', format: 'endpoint', default: '0.0.0.0:5778' },
+    strategiesFile: {
+      doc: 'JSON file of sampling strategies in Jaeger\'s format (per-service and per-operation probabilistic, rate limiting, a default; docs/protocols.md); re-read when it changes (an invalid file is logged and the previous strategies kept). "": every service samples everything (the samplers decide later).',
+      format: String,
+      default: '',
+    },
+  },
+};
+
 export const receiversSection = {
   limits: {
     maxSpansPerRequest: {
@@ -315,6 +378,7 @@ export const receiversSection = {
       default: '',
     },
   },
+  jaeger: jaegerReceiverSection,
 };
 
 export const samplerSection = (decisionWaitMs: number) => ({

@@ -1,10 +1,11 @@
 // The receivers a front-door service (agent, ingester, all-in-one) runs, from
 // its receivers section, all handing data to one consumer.
-import type { ReceiversSection } from '../config/sections.js';
+import type { JaegerReceiverSection, JaegerUdpSection, ReceiversSection } from '../config/sections.js';
 import type { Component } from '../lifecycle.js';
 import { tlsFilesFrom } from '../net/tls.js';
 import type { TelemetryConsumer } from '../pipeline/consumer.js';
 import { withLimits } from '../pipeline/limits.js';
+import { JaegerReceiver, type JaegerUdpOptions } from '../receiver/jaeger/index.js';
 import { OpenCensusReceiver } from '../receiver/opencensus/index.js';
 import { OtlpGrpcReceiver } from '../receiver/otlp/otlp-grpc.js';
 import { OtlpHttpReceiver } from '../receiver/otlp/otlp-http.js';
@@ -39,5 +40,21 @@ export function receivers(section: ReceiversSection, pipeline: TelemetryConsumer
       }),
     );
   }
+  if (section.jaeger.enabled) out.push(jaegerReceiver(section.jaeger, maxInflateRatio, consumer, registry, log));
   return out;
+}
+
+/** Each transport whose enabled flag is set gets its options; the others none, and are not served. */
+function jaegerReceiver(s: JaegerReceiverSection, maxInflateRatio: number, consumer: TelemetryConsumer, registry: Registry, log?: Logger): JaegerReceiver {
+  const udp = ({ enabled, ...options }: JaegerUdpSection): JaegerUdpOptions | undefined => (enabled ? options : undefined);
+  return new JaegerReceiver({
+    consumer,
+    registry,
+    log,
+    grpc: s.grpc.enabled ? { endpoint: s.grpc.endpoint, maxRecvMsgBytes: s.grpc.maxRecvMsgBytes } : undefined,
+    thriftHttp: s.thriftHttp.enabled ? { endpoint: s.thriftHttp.endpoint, maxRequestBytes: s.thriftHttp.maxRequestBytes, maxInflateRatio } : undefined,
+    thriftCompact: udp(s.thriftCompact),
+    thriftBinary: udp(s.thriftBinary),
+    sampling: s.sampling.enabled ? { endpoint: s.sampling.endpoint, strategiesFile: s.sampling.strategiesFile || undefined } : undefined,
+  });
 }

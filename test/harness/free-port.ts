@@ -31,3 +31,16 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   if (port === undefined) throw new Error('no free port');
   return port;
 }
+
+/** A free UDP port on loopback (released before the caller binds it, as above). */
+export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
+  const { createSocket } = await import('node:dgram');
+  const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, host, () => resolve());
+  });
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}

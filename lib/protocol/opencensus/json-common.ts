@@ -3,13 +3,13 @@
 // JSON mapping as the OpenCensus HTTP/JSON gateway (grpc-gateway) took it.
 // Each reader looks a field up under its lowerCamelCase name and then its
 // original snake_case name (both are valid proto3 JSON), treats null as
-// absent, checks the JSON type, and throws an OcDecodeError naming the field
-// (decode-error.ts adds the path of the enclosing messages). Unknown fields
+// absent, checks the JSON type, and throws a DecodeError naming the field
+// (../decode-error.ts adds the path of the enclosing messages). Unknown fields
 // are never looked at, so they are ignored, as lenient protobuf JSON parsers
 // (and the gateway) do.
 import { InvalidInputError } from '../../errors.js';
 import { fitsInt64 } from '../otlp/int64.js';
-import { atField, fail, mapAt, within } from './decode-error.js';
+import { atField, fail, mapAt, within } from '../decode-error.js';
 import type { OcResource, OcStringEntry } from './types.js';
 
 export type JsonObject = Record<string, unknown>;

@@ -47,7 +47,7 @@ import {
   wrapper,
   type JsonObject,
 } from './json-common.js';
-import { atField } from './decode-error.js';
+import { atField } from '../decode-error.js';
 
 // ---- decoding ----
 

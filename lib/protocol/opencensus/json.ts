@@ -13,7 +13,7 @@
 // first once parsed, so a map's entry order survives a JSON round trip only
 // for other keys (protobuf keeps any order).
 import { OcLanguage, type OcExportMetricsRequest, type OcExportTraceRequest, type OcNode } from './types.js';
-import { guard } from './decode-error.js';
+import { guard } from '../decode-error.js';
 import {
   enumJ,
   enumOf,

@@ -3,7 +3,7 @@
 // and the encoding helpers that leave proto3 defaults out.
 import type { OcResource, OcStringEntry } from './types.js';
 import { bigIntToLong, longToBigInt, type LongBits } from '../otlp/int64.js';
-import { fail } from './decode-error.js';
+import { fail } from '../decode-error.js';
 
 // The shapes protobufjs decodes into (and encodes from). Absent message fields
 // read as null, absent scalars as their default; a oneof has a virtual property

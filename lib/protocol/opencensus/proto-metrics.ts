@@ -13,7 +13,7 @@ import type {
   OcTimeSeries,
 } from './types.js';
 import { bigIntToLong, type LongBits } from '../otlp/int64.js';
-import { atField, mapAt } from './decode-error.js';
+import { atField, mapAt } from '../decode-error.js';
 import {
   dbl,
   entriesFromPb,

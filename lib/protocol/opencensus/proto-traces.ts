@@ -15,7 +15,7 @@ import type {
   OcTruncatableString,
 } from './types.js';
 import { bigIntToLong, type LongBits } from '../otlp/int64.js';
-import { atField, mapAt } from './decode-error.js';
+import { atField, mapAt } from '../decode-error.js';
 import {
   entriesFromPb,
   entriesToPb,

@@ -20,7 +20,7 @@ import type {
 } from './types.js';
 import type { LongBits } from '../otlp/int64.js';
 import { decodeMessage } from '../otlp/proto-decode.js';
-import { guard, mapAt } from './decode-error.js';
+import { guard, mapAt } from '../decode-error.js';
 import {
   dbl,
   entriesFromPb,

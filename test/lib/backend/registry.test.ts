@@ -18,7 +18,7 @@ test('every registered name builds a backend of that type', async () => {
     built.map((b) => b.type),
     ['otlp', 'otlphttp', 'file', 'debug'],
   );
-  assert.deepEqual([...backendTypes].sort(), ['debug', 'file', 'opencensus', 'otlp', 'otlphttp']);
+  assert.deepEqual([...backendTypes].sort(), ['debug', 'file', 'jaeger', 'opencensus', 'otlp', 'otlphttp']);
   for (const b of built) await b.close();
 });
 

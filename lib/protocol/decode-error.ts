@@ -1,11 +1,12 @@
-// Decoder errors that say where the problem is, as a path into the message
+// Decoder errors, shared by the protocols whose messages have field paths
+// (OpenCensus, Jaeger), that say where the problem is, as a path into the message
 // (`spans[3].start_time: nanos out of range`). A leaf throws with its field
 // name; each enclosing level catches and prepends its own part, so the happy
 // path builds no strings. Anything else thrown on the way (a bug, a protobufjs
 // surprise) also becomes an InvalidInputError, the decoders' only error.
-import { errorMessage, InvalidInputError } from '../../errors.js';
+import { errorMessage, InvalidInputError } from '../errors.js';
 
-export class OcDecodeError extends InvalidInputError {
+export class DecodeError extends InvalidInputError {
   constructor(
     readonly path: string,
     readonly detail: string,
@@ -16,8 +17,8 @@ export class OcDecodeError extends InvalidInputError {
 }
 
 /** An error at field `path` (relative to the message being read). */
-export function fail(path: string, detail: string): OcDecodeError {
-  return new OcDecodeError(path, detail);
+export function fail(path: string, detail: string): DecodeError {
+  return new DecodeError(path, detail);
 }
 
 function joinPath(part: string, path: string): string {
@@ -26,10 +27,10 @@ function joinPath(part: string, path: string): string {
 }
 
 /** Re-throws `err` one level further out (`part` is a field name or `spans[3]`). */
-export function within(err: unknown, part: string): OcDecodeError {
-  if (err instanceof OcDecodeError) return new OcDecodeError(joinPath(part, err.path), err.detail, err.cause);
-  if (err instanceof InvalidInputError) return new OcDecodeError(part, err.message, err.cause ?? err);
-  return new OcDecodeError(part, errorMessage(err), err);
+export function within(err: unknown, part: string): DecodeError {
+  if (err instanceof DecodeError) return new DecodeError(joinPath(part, err.path), err.detail, err.cause);
+  if (err instanceof InvalidInputError) return new DecodeError(part, err.message, err.cause ?? err);
+  return new DecodeError(part, errorMessage(err), err);
 }
 
 /** Reads the sub-message `arg` of field `name` with `fn`, locating any error under `name`. */

@@ -1,0 +1,77 @@
+// What the unary gRPC backends (otlp, jaeger) share: channel credentials from
+// the TLS options (also the opencensus backend's), and one unary call with a
+// deadline and an abort signal whose failure is classified by classify.ts
+// (a google.rpc.RetryInfo in grpc-status-details-bin becomes retryAfterMs).
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { OcsvcError, errorMessage } from '../errors.js';
+import { decodeRpcStatusProto } from '../protocol/rpc-status.js';
+import { ABORTED, type ExportResult } from './backend.js';
+import { resultFromGrpcStatus } from './classify.js';
+
+export interface GrpcTlsOptions {
+  /** Plaintext when true; otherwise TLS with the system's roots (or caFile). */
+  insecure: boolean;
+  /** PEM file of the CA that signed the server's certificate (a private CA). */
+  caFile?: string;
+  /** PEM client certificate and key, for mutual TLS; both or neither. */
+  certFile?: string;
+  keyFile?: string;
+}
+
+/** `name` prefixes configuration errors (an unreadable file, half a client certificate). */
+export function channelCredentials(o: GrpcTlsOptions, name: string): grpc.ChannelCredentials {
+  if (o.insecure) return grpc.credentials.createInsecure();
+  if ((o.certFile === undefined) !== (o.keyFile === undefined)) {
+    throw new OcsvcError('INVALID_CONFIG', `${name}: certFile and keyFile go together (mutual TLS); set both or neither`);
+  }
+  const read = (file: string | undefined, what: string): Buffer | null => {
+    if (file === undefined) return null;
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new OcsvcError('INVALID_CONFIG', `${name}: cannot read ${what} ${file}: ${errorMessage(err)}`, { cause: err });
+    }
+  };
+  return grpc.credentials.createSsl(read(o.caFile, 'caFile'), read(o.keyFile, 'keyFile'), read(o.certFile, 'certFile'));
+}
+
+export function resultFromServiceError(err: grpc.ServiceError): ExportResult {
+  let retryAfterMs: number | undefined;
+  const details = err.metadata?.get('grpc-status-details-bin')[0];
+  if (Buffer.isBuffer(details)) {
+    try {
+      retryAfterMs = decodeRpcStatusProto(details).retryAfterMs;
+    } catch {
+      // A malformed detail only loses the hint; the status code still classifies.
+    }
+  }
+  return resultFromGrpcStatus(err.code, err.details, retryAfterMs);
+}
+
+export type UnaryOutcome = { ok: true; response: Buffer | undefined } | { ok: false; result: ExportResult };
+
+const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+const identity = (bytes: Buffer): Buffer => bytes;
+
+/** One unary call of `path` with `body`; aborting `signal` cancels it (the result is ABORTED). */
+export function unaryExport(
+  client: grpc.Client,
+  path: string,
+  body: Uint8Array,
+  metadata: grpc.Metadata,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<UnaryOutcome> {
+  if (signal.aborted) return Promise.resolve({ ok: false, result: ABORTED });
+  return new Promise((resolve) => {
+    const onAbort = () => call.cancel();
+    const call = client.makeUnaryRequest(path, toBuffer, identity, body, metadata.clone(), { deadline: Date.now() + timeoutMs }, (err, response) => {
+      signal.removeEventListener('abort', onAbort);
+      if (signal.aborted) return resolve({ ok: false, result: ABORTED });
+      if (err) return resolve({ ok: false, result: resultFromServiceError(err) });
+      resolve({ ok: true, response });
+    });
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
