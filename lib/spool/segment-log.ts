@@ -330,6 +330,8 @@ export class SegmentLog {
       for (let i = 0; i < batch.length; ) {
         let seg = this.active;
         if (seg && seg.size > 0 && seg.size + batch[i]!.bytes > this.o.segmentBytes) {
+          // The old segment reaches the disk before the new one gets a byte: a power loss never leaves a gap.
+          await this.sync(seg);
           closed.push(seg);
           this.active = seg = undefined;
         }
@@ -353,8 +355,7 @@ export class SegmentLog {
         seg.records += records;
         this.nextBase = Math.max(this.nextBase, seg.base + seg.records);
       }
-      // Segments closed in this batch are synced in either mode: the interval sync only looks at the active one.
-      for (const seg of touched) if (this.o.fsync.mode === 'always' || seg !== this.active) await this.sync(seg);
+      if (this.o.fsync.mode === 'always') for (const seg of touched) await this.sync(seg);
       if (created && this.o.fsync.mode === 'always') await this.fs.syncDir(this.o.directory);
       else if (created) this.dirDirty = true;
     } catch (err) {

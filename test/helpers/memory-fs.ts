@@ -60,11 +60,19 @@ export class MemoryFs implements SpoolFs {
    * had it). 'power': each file keeps what was fsynced, plus a random part of
    * the rest (`cut` picks how much, from 0 to the unsynced length).
    */
-  afterCrash(model: 'process' | 'power', cut: (unsynced: number) => number = () => 0): MemoryFs {
+  afterCrash(model: 'process' | 'power', lost: (unsynced: number) => { keep: number; zeroFrom?: number; zeroTo?: number } = () => ({ keep: 0 })): MemoryFs {
     const next = new MemoryFs();
     for (const [path, f] of this.files) {
-      const keep = model === 'process' ? f.data.length : f.synced + Math.min(f.data.length - f.synced, Math.max(0, cut(f.data.length - f.synced)));
-      next.files.set(path, { data: Buffer.from(f.data.subarray(0, keep)), synced: keep });
+      let data = Buffer.from(f.data);
+      if (model === 'power' && f.synced < f.data.length) {
+        // The unsynced part: a prefix of it may have reached the disk, possibly with a run of
+        // zeros inside (pages written out of order).
+        const unsynced = f.data.length - f.synced;
+        const { keep, zeroFrom = 0, zeroTo = 0 } = lost(unsynced);
+        data = data.subarray(0, f.synced + Math.min(unsynced, Math.max(0, keep)));
+        if (zeroTo > zeroFrom) data.fill(0, Math.min(data.length, f.synced + zeroFrom), Math.min(data.length, f.synced + zeroTo));
+      }
+      next.files.set(path, { data, synced: data.length });
     }
     return next;
   }
