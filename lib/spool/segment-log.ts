@@ -39,7 +39,7 @@ export interface SegmentLogOptions {
   directory: string;
   /** Bound on the segment files' bytes; appends past it are refused (SPOOL_FULL). */
   maxBytes: number;
-  /** A segment is closed for appends once the next append would take it past this. */
+  /** A segment is closed for appends once the next append would take it past this (at most maxBytes). */
   segmentBytes: number;
   fsync: FsyncPolicy;
   /** The delay suggested to refused senders. Default 1 s. */
@@ -109,6 +109,7 @@ export class SegmentLog {
   private readonly fs: SpoolFs;
   private readonly log: Logger;
   private readonly retryAfterMs: number;
+  private readonly segmentBytes: number;
   /** segments[0] is where the drainer is; later ones follow in order; the last may be active. */
   private segments: Segment[] = [];
   private active: Segment | undefined;
@@ -129,9 +130,7 @@ export class SegmentLog {
   private state: 'new' | 'open' | 'closing' = 'new';
 
   constructor(private readonly o: SegmentLogOptions) {
-    if (o.segmentBytes > o.maxBytes) {
-      throw new InvalidInputError(`spool segmentBytes (${o.segmentBytes}) must not exceed maxBytes (${o.maxBytes})`, { code: 'SPOOL_CONFIG' });
-    }
+    this.segmentBytes = Math.min(o.segmentBytes, o.maxBytes); // a segment larger than the spool could never be filled
     this.fs = o.fs ?? nodeSpoolFs;
     this.log = o.logger ?? createLogger({ level: 'warn', stream: process.stderr, bindings: { component: 'spool' } });
     this.retryAfterMs = o.retryAfterMs ?? 1_000;
@@ -329,7 +328,7 @@ export class SegmentLog {
     try {
       for (let i = 0; i < batch.length; ) {
         let seg = this.active;
-        if (seg && seg.size > 0 && seg.size + batch[i]!.bytes > this.o.segmentBytes) {
+        if (seg && seg.size > 0 && seg.size + batch[i]!.bytes > this.segmentBytes) {
           // The old segment reaches the disk before the new one gets a byte: a power loss never leaves a gap.
           await this.sync(seg);
           closed.push(seg);
@@ -349,7 +348,7 @@ export class SegmentLog {
           parts.push(...a.frames);
           end += a.bytes;
           records += a.count;
-        } while (i < batch.length && end + batch[i]!.bytes <= this.o.segmentBytes && end - seg.size + batch[i]!.bytes <= MAX_WRITE_BYTES);
+        } while (i < batch.length && end + batch[i]!.bytes <= this.segmentBytes && end - seg.size + batch[i]!.bytes <= MAX_WRITE_BYTES);
         await writeFully(seg.writer!, parts.length === 1 ? parts[0]! : Buffer.concat(parts, end - seg.size), seg.size);
         seg.size = end;
         seg.records += records;
