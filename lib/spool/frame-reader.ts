@@ -2,7 +2,7 @@
 // recovery (every frame of a segment) and for the drainer (a batch from its
 // position). It stops at the first frame that is bad or runs past the range,
 // and says where and why, so that the caller can skip the rest.
-import { parseFrame, type SpoolRecord } from './frame.js';
+import { checkFrame, parseFrame, type FrameCheck, type SpoolRecord } from './frame.js';
 import type { SpoolFile } from './spool-fs.js';
 
 const CHUNK_BYTES = 1024 * 1024;
@@ -28,17 +28,41 @@ export interface FrameLimits {
   maxBodyBytes: number;
 }
 
-export async function readFrames(file: SpoolFile, from: number, end: number, limits: FrameLimits): Promise<FrameRun> {
-  const frames: ReadFrame[] = [];
+/** Decoded frames, for the drainer. */
+export function readFrames(file: SpoolFile, from: number, end: number, limits: FrameLimits): Promise<FrameRun> {
+  return walk(file, from, end, limits, parseFrame, (parsed, offset) => ({ record: parsed.record, offset, bytes: parsed.bytes }));
+}
+
+export interface FrameSpan {
+  offset: number;
+  bytes: number;
+}
+
+/** Checked but not decoded frames, for recovery: where each frame is, and where the first bad one is. */
+export function scanFrames(file: SpoolFile, from: number, end: number, limits: FrameLimits): Promise<{ frames: FrameSpan[]; bad?: FrameRun['bad'] }> {
+  return walk(file, from, end, limits, checkFrame, (checked, offset) => ({ offset, bytes: checked.bytes }));
+}
+
+type Ok<P> = Extract<P, { status: 'ok' }>;
+
+async function walk<P extends FrameCheck, F>(
+  file: SpoolFile,
+  from: number,
+  end: number,
+  limits: FrameLimits,
+  parse: (buf: Buffer, offset: number, maxBodyBytes: number) => P,
+  frame: (parsed: Ok<P>, offset: number) => F,
+): Promise<{ frames: F[]; bad?: FrameRun['bad'] }> {
+  const frames: F[] = [];
   let buf = Buffer.alloc(0);
   let bufStart = from;
   let pos = from;
   let total = 0;
   while (pos < end && frames.length < limits.maxRecords) {
-    const parsed = parseFrame(buf, pos - bufStart, limits.maxBodyBytes);
+    const parsed: FrameCheck = parse(buf, pos - bufStart, limits.maxBodyBytes);
     if (parsed.status === 'ok') {
       if (frames.length > 0 && total + parsed.bytes > limits.maxBytes) break;
-      frames.push({ record: parsed.record, offset: pos, bytes: parsed.bytes });
+      frames.push(frame(parsed as Ok<P>, pos));
       pos += parsed.bytes;
       total += parsed.bytes;
       continue;

@@ -30,11 +30,12 @@ const VERSION = 1;
 const BODY_FIXED_BYTES = 1 + 4 + 2 + 4 + 4 + 2;
 const U16_MAX = 0xffff;
 
-export type FrameParse =
-  | { status: 'ok'; record: SpoolRecord; bytes: number }
+type NotOk =
   /** The frame runs past the end of `buf`: `need` bytes from `offset` (at least a header's worth when unknown). */
   | { status: 'incomplete'; need: number }
   | { status: 'bad'; reason: string };
+export type FrameCheck = { status: 'ok'; bytes: number } | NotOk;
+export type FrameParse = { status: 'ok'; record: SpoolRecord; bytes: number } | NotOk;
 
 /** The frame of one record. Throws InvalidInputError for a record no frame can hold (a topic or header over 64 KiB). */
 export function encodeFrame(record: SpoolRecord): Buffer {
@@ -79,11 +80,12 @@ function frameCrc(buf: Buffer, offset: number, bodyBytes: number): number {
 }
 
 /**
- * Reads the frame at `offset` of `buf`. A body longer than maxBodyBytes is
- * bad (a corrupt length must not make the reader allocate gigabytes).
- * The record's buffers are copies: `buf` may be reused.
+ * Whether the frame at `offset` of `buf` is whole and its checksum matches,
+ * without decoding it (what recovery needs, at a fraction of the cost). A
+ * body longer than maxBodyBytes is bad (a corrupt length must not make the
+ * reader allocate gigabytes).
  */
-export function parseFrame(buf: Buffer, offset: number, maxBodyBytes: number): FrameParse {
+export function checkFrame(buf: Buffer, offset: number, maxBodyBytes: number): FrameCheck {
   const available = buf.length - offset;
   if (available < FRAME_HEADER_BYTES) return { status: 'incomplete', need: FRAME_HEADER_BYTES };
   const size = buf.readUInt32BE(offset);
@@ -91,9 +93,16 @@ export function parseFrame(buf: Buffer, offset: number, maxBodyBytes: number): F
   if (size > maxBodyBytes) return { status: 'bad', reason: `frame length ${size} is over the limit of ${maxBodyBytes}` };
   if (available < FRAME_HEADER_BYTES + size) return { status: 'incomplete', need: FRAME_HEADER_BYTES + size };
   if (buf.readUInt32BE(offset + 4) !== frameCrc(buf, offset, size)) return { status: 'bad', reason: 'checksum mismatch' };
-  const record = decodeBody(buf.subarray(offset + FRAME_HEADER_BYTES, offset + FRAME_HEADER_BYTES + size));
+  return { status: 'ok', bytes: FRAME_HEADER_BYTES + size };
+}
+
+/** Checks, then decodes the frame at `offset` of `buf`. The record's buffers are copies: `buf` may be reused. */
+export function parseFrame(buf: Buffer, offset: number, maxBodyBytes: number): FrameParse {
+  const checked = checkFrame(buf, offset, maxBodyBytes);
+  if (checked.status !== 'ok') return checked;
+  const record = decodeBody(buf.subarray(offset + FRAME_HEADER_BYTES, offset + checked.bytes));
   if (typeof record === 'string') return { status: 'bad', reason: record };
-  return { status: 'ok', record, bytes: FRAME_HEADER_BYTES + size };
+  return { status: 'ok', record, bytes: checked.bytes };
 }
 
 /** The record in a body whose checksum matched, or what is wrong with it (another version, lengths that disagree). */

@@ -2,11 +2,13 @@
 // by frame, cut each one at its first bad frame (a torn tail after a crash, or
 // corruption), count and log what was cut, and drop segments that hold
 // nothing still to send. A corrupt tail never stops the service from
-// starting: what is before it is kept and sent.
+// starting: what is before it is kept and sent. Frames are checked (length,
+// CRC), not decoded: a body that checks but does not decode is caught when
+// the drainer reads it, and skipped the same way.
 import { join } from 'node:path';
 import type { Logger } from '../telemetry/log.js';
 import { CHECKPOINT_TMP_FILE, readCheckpoint } from './checkpoint.js';
-import { readFrames } from './frame-reader.js';
+import { scanFrames } from './frame-reader.js';
 import type { SpoolFs } from './spool-fs.js';
 
 const SEGMENT_NAME = /^(\d{20})\.seg$/;
@@ -91,7 +93,7 @@ async function scanSegment(fs: SpoolFs, path: string, base: number, checkpoint: 
     const scan: SegmentScan = { size: 0, records: 0, cursor: { offset: 0, index: 0 } };
     const skip = Math.max(0, checkpoint - base);
     for (;;) {
-      const run = await readFrames(file, scan.size, fileSize, { maxRecords: SCAN_BATCH_RECORDS, maxBytes: SCAN_BATCH_BYTES, maxBodyBytes });
+      const run = await scanFrames(file, scan.size, fileSize, { maxRecords: SCAN_BATCH_RECORDS, maxBytes: SCAN_BATCH_BYTES, maxBodyBytes });
       for (const frame of run.frames) {
         if (scan.records === skip) scan.cursor = { offset: frame.offset, index: scan.records };
         scan.records += 1;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { InvalidInputError } from '../../../lib/errors.js';
-import { encodeFrame, FRAME_HEADER_BYTES, parseFrame } from '../../../lib/spool/frame.js';
+import { checkFrame, encodeFrame, FRAME_HEADER_BYTES, parseFrame } from '../../../lib/spool/frame.js';
 import { mutate, mutationsArb } from '../protocol/otlp/fuzz.js';
 import { assertSameRecord, spoolRecordArb } from './arbitraries.js';
 
@@ -77,6 +77,7 @@ test('parsing never throws on any bytes: random, or a frame with bytes set, inse
     fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(300), (bytes, offset) => {
       const buf = Buffer.from(bytes);
       parseFrame(buf, Math.min(offset, buf.length), MAX_BODY);
+      checkFrame(buf, Math.min(offset, buf.length), MAX_BODY);
     }),
     { numRuns: 500 },
   );
@@ -84,6 +85,8 @@ test('parsing never throws on any bytes: random, or a frame with bytes set, inse
     fc.property(spoolRecordArb(), mutationsArb, (record, mutations) => {
       const damaged = Buffer.from(mutate(encodeFrame(record), mutations));
       const parsed = parseFrame(damaged, 0, MAX_BODY);
+      const checked = checkFrame(damaged, 0, MAX_BODY);
+      assert.equal(checked.status, parsed.status, 'recovery (check only) and the drainer (decode) agree');
       if (parsed.status === 'ok') assertSameRecord(parsed.record, record, 'a damaged frame read as ok must be the original');
     }),
     { numRuns: 500 },
