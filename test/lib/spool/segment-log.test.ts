@@ -135,6 +135,25 @@ test('a flipped byte in the middle of a segment loses the rest of that segment o
   assert.ok(lines.some((l) => l.includes('checksum mismatch')));
 });
 
+test('a frame that reads back corrupt while running: the rest of its segment is skipped, counted and logged, and the drain goes on', async (t) => {
+  const fs = new MemoryFs();
+  const { log, lines } = await openLog(t, { fs, segmentBytes: 500 });
+  for (const n of range(0, 12)) await log.append([numbered(n)]);
+  const [first] = segmentFiles(fs);
+  const frameBytes = encodeFrame(numbered(0)).length;
+  const data = fs.files.get(first!)!.data;
+  const perSegment = data.length / frameBytes;
+  data[frameBytes + 20] = data[frameBytes + 20]! ^ 1; // the second frame of the first segment: the disk changed it
+  const entries = await log.read(100, 1 << 20);
+  assert.deepEqual(entries.map((e) => numberOf(e.record)), [0], 'stops before the bad frame');
+  await log.ack(entries.at(-1)!.next);
+  const rest = await drainAll(log);
+  assert.deepEqual(rest.map(numberOf), range(perSegment, 12), 'the other segments are sent');
+  assert.equal(log.counters.skippedBytes, data.length - frameBytes);
+  assert.equal(log.pending, 0, 'the lost records are not waited for');
+  assert.ok(lines.some((l) => l.includes('spool segment reads back corrupt')));
+});
+
 test('segments and records left from before the checkpoint are not sent again; an empty segment is removed, other files are left alone', async (t) => {
   const fs = new MemoryFs();
   const first = await openLog(undefined, { fs, segmentBytes: 300 });
