@@ -6,7 +6,6 @@
 // Kafka is down again: what it acknowledged arrives after it restarts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ConsumedRecord } from '../../lib/bus/bus.js';
 import { KafkaBus } from '../../lib/bus/kafka-bus.js';
 import type { SpanId, TraceId, Traces } from '../../lib/model/index.js';
 import { decodeTracesProto, encodeTracesProto } from '../../lib/protocol/otlp/index.js';
@@ -17,7 +16,7 @@ import { freePorts } from '../harness/free-port.js';
 import { startKafka } from '../harness/kafka.js';
 import { waitFor } from '../harness/wait-for.js';
 import { scrape, startService } from '../helpers/service-process.js';
-import { tempDir } from '../lib/spool/helpers.js';
+import { collectTopic, tempDir } from '../lib/spool/helpers.js';
 
 const TRACES = 6;
 const SPANS_PER_REQUEST = 4;
@@ -125,10 +124,7 @@ test('spans the agent acknowledged while Kafka was down (and across a SIGKILL of
   // Everything on the topic, read back by a consumer of our own.
   const reader = new KafkaBus({ brokers: kafka.brokers, clientId: uniqueName('e2e-reader'), logger: createLogger({ level: 'error', stream: process.stderr }), consumer: { maxWaitTimeMs: 200 } });
   defer(() => reader.close());
-  const got: ConsumedRecord[] = [];
-  const consumer = reader.consumer({ groupId: uniqueName('e2e-reader'), topics: [topic], fromBeginning: true, handler: async (b) => void got.push(...b.records) });
-  defer(() => consumer.close());
-  await consumer.start();
+  const got = await collectTopic(reader, topic, defer);
   const names = () => got.flatMap((r) => decodeTracesProto(r.value).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => s.name))));
   const expected = acknowledged.flatMap((r) => Array.from({ length: SPANS_PER_REQUEST }, (_, i) => `${r}/${i}`));
   const missing = await waitFor(

@@ -4,9 +4,11 @@ import { Writable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Bus, ConsumedRecord } from '../../../lib/bus/bus.js';
 import { SegmentLog, type LogEntry, type SegmentLogOptions } from '../../../lib/spool/segment-log.js';
 import type { SpoolRecord } from '../../../lib/spool/frame.js';
 import { createLogger } from '../../../lib/telemetry/log.js';
+import { uniqueName } from '../../harness/env.js';
 
 export const DIR = '/spool';
 
@@ -57,4 +59,27 @@ export async function tempDir(t: TestContext, prefix = 'ocsvc-spool-'): Promise<
   const dir = await mkdtemp(join(tmpdir(), prefix));
   t.after(() => rm(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * Starts a consumer of `topic` from the beginning in a new group, that keeps
+ * every record. Right after a broker restart its group coordinator may not be
+ * up yet, so a failed start is retried (with a fresh consumer) for up to
+ * `timeoutMs`.
+ */
+export async function collectTopic(bus: Bus, topic: string, cleanup: (fn: () => Promise<void>) => void, timeoutMs = 60_000): Promise<ConsumedRecord[]> {
+  const got: ConsumedRecord[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const consumer = bus.consumer({ groupId: uniqueName('collect'), topics: [topic], fromBeginning: true, handler: async (b) => void got.push(...b.records) });
+    try {
+      await consumer.start();
+      cleanup(() => consumer.close());
+      return got;
+    } catch (err) {
+      await consumer.close().catch(() => undefined);
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }

@@ -14,7 +14,7 @@ import { deferStack } from '../../harness/defer.js';
 import { kafkaBrokers, uniqueName } from '../../harness/env.js';
 import { startKafka } from '../../harness/kafka.js';
 import { waitFor } from '../../harness/wait-for.js';
-import { lineCollector, tempDir } from './helpers.js';
+import { collectTopic, lineCollector, tempDir } from './helpers.js';
 
 const KEYS = ['trace-a', 'trace-b', 'trace-c', 'trace-d', 'trace-e'];
 const rec = (n: number): OutRecord => ({ key: Buffer.from(KEYS[n % KEYS.length]!), value: Buffer.concat([Buffer.from(`${n}:`), Buffer.alloc(1_000)]), headers: { n: String(n) } });
@@ -77,10 +77,7 @@ test('with the broker down, produce is acknowledged from the spool up to its bou
   await waitFor(() => bus.log.readable === 0, { timeoutMs: 120_000, what: `the spool to drain (${bus.log.readable} left)` });
   for (let n = 200; n < 205; n++) await bus.produce(topic, [rec(n)]).then(() => acknowledged.push(n));
 
-  const got: ConsumedRecord[] = [];
-  const consumer = bus.consumer({ groupId: uniqueName('g'), topics: [topic], fromBeginning: true, handler: async (b) => void got.push(...b.records) });
-  defer(() => consumer.close());
-  await consumer.start();
+  const got = await collectTopic(bus, topic, defer);
   await waitFor(() => acknowledged.every((n) => got.some((r) => numberOf(r) === n)), { timeoutMs: 60_000, what: `${acknowledged.length} records in Kafka` });
   const firstSeen = new Set<number>();
   const lastPerKey = new Map<string, number>();
