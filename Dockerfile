@@ -21,6 +21,9 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/proto proto
+# ./data is where the agent's spool and all-in-one's file backend write by default; a volume
+# mounted on /app/data/spool starts with this owner.
+RUN mkdir -p /app/data/spool && chown -R node:node /app/data
 USER node
 # OTLP gRPC/HTTP, health, self-metrics, operator page
 EXPOSE 4317 4318 13133 8888 55679

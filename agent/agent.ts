@@ -1,7 +1,9 @@
 // The agent: receivers on the host, publishing to Kafka, or, on a host that
 // cannot reach Kafka, forwarding to an ingester (forward.endpoint, over OTLP
 // or OpenCensus). Either way a client is answered only after Kafka
-// acknowledged what it sent: the ingester answers only then.
+// acknowledged what it sent (the ingester answers only then), or, while
+// Kafka is unreachable or slow, once it is durable in the local spool
+// (spool.enabled, lib/spool/).
 import { createBackend } from '../lib/backend/registry.js';
 import type { Bus } from '../lib/bus/bus.js';
 import type { AgentConfig, IngesterConfig } from '../lib/config/schemas.js';
@@ -9,7 +11,7 @@ import type { ForwardSection, ReceiversSection, TopicsSection } from '../lib/con
 import type { Component } from '../lib/lifecycle.js';
 import { Forwarder } from '../lib/pipeline/forwarder.js';
 import { Publisher } from '../lib/pipeline/publisher.js';
-import { kafkaBus, topicsStep } from '../lib/service/kafka.js';
+import { publishingBus, topicsStep } from '../lib/service/kafka.js';
 import { receivers } from '../lib/service/receivers.js';
 import { assemble, createRuntime, type Runtime, type Service } from '../lib/service/runtime.js';
 
@@ -37,7 +39,7 @@ export function buildAgent(config: AgentConfig | IngesterConfig, role = 'agent')
     // Receivers stop before the forwarder closes: assemble closes in reverse order.
     return assemble(rt, config.admin, [upstream, ...receivers(config.receivers, upstream, rt.registry)]);
   }
-  const bus = kafkaBus(config.kafka, config.service.name, rt.log);
+  const bus = publishingBus(config.kafka, config.spool, config.service.name, rt);
   const { spans, metrics } = config.kafka.topics;
   return assemble(rt, config.admin, [
     bus,

@@ -25,6 +25,7 @@ const RUNS: { name: string; node?: string[]; args: string[] }[] = [
   { name: 'agent, OTLP/gRPC, testbed-shaped spans', args: ['bench/agent.ts', '--transport', 'grpc', '--shape', 'testbed', ...short, ...extra] },
   { name: 'sampler, backlog', args: ['bench/sampler.ts', '--mode', 'backlog', ...(quick ? ['--spans', '50000'] : [])] },
   { name: 'agent + sampler at a fixed rate', args: ['bench/sampler.ts', '--mode', 'rate', ...(quick ? ['--duration', '10'] : []), ...extra] },
+  { name: 'the agent\'s spool', args: ['bench/spool.ts', ...(quick ? ['--seconds', '1', '--drain-records', '20000'] : [])] },
 ];
 
 function run(args: string[], node: string[] = []): Promise<{ code: number | null; stdout: string }> {

@@ -9,6 +9,8 @@
 // and the report says which.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKafka, type KafkaServer } from '../test/harness/kafka.js';
@@ -153,6 +155,13 @@ export async function startService(
   options: { onSpawn?: (pid: number) => void } = {},
 ): Promise<ServiceProcess> {
   const [health, metrics] = await freePorts(2);
+  // Each agent or ingester its own spool directory (one process per directory), unless named.
+  const spool: Record<string, string> = {};
+  if ((role === 'agent' || role === 'ingester') && env.OCSVC_SPOOL_DIRECTORY === undefined) {
+    const dir = await mkdtemp(join(tmpdir(), `ocsvc-bench-${role}-spool-`));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    spool.OCSVC_SPOOL_DIRECTORY = dir;
+  }
   // $OCSVC_BENCH_PROFILE_DIR: a V8 CPU profile of each service, written when it exits.
   const profile = process.env.OCSVC_BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.OCSVC_BENCH_PROFILE_DIR)}`, `--cpu-prof-name=${role}-${Date.now()}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...profile, ...runtime.args, role], {
@@ -164,6 +173,7 @@ export async function startService(
       OCSVC_ADMIN_HEALTH: `127.0.0.1:${health}`,
       OCSVC_ADMIN_METRICS: `127.0.0.1:${metrics}`,
       OCSVC_ADMIN_OPERATOR: '',
+      ...spool,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

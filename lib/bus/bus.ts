@@ -95,7 +95,8 @@ export interface Bus extends Component {
   partitionCount(topic: string): Promise<number>;
   /**
    * Resolves once every record is durably acknowledged (Kafka: acks from all
-   * in-sync replicas). Rejects with UnavailableError when the bus refuses or is
+   * in-sync replicas; the spooling bus, lib/spool/: that, or durable in its
+   * on-disk spool). Rejects with UnavailableError when the bus refuses or is
    * full; then none, some or all of the records may have been written.
    */
   produce(topic: string, records: OutRecord[]): Promise<void>;

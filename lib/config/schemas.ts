@@ -11,6 +11,7 @@ import {
   redisSection,
   samplerSection,
   serviceSection,
+  spoolSection,
   type AdminSection,
   type BusSection,
   type ExporterSection,
@@ -21,6 +22,7 @@ import {
   type RedisSection,
   type SamplerSection,
   type ServiceSection,
+  type SpoolSection,
 } from './sections.js';
 
 interface Base {
@@ -30,6 +32,7 @@ interface Base {
 }
 export interface IngesterConfig extends Base {
   kafka: KafkaSection;
+  spool: SpoolSection;
   receivers: ReceiversSection;
 }
 export interface AgentConfig extends IngesterConfig {
@@ -82,9 +85,10 @@ const ALL_IN_ONE_BACKENDS: BackendConfig[] = [
 export function schemaOf(service: ServiceName): Record<string, unknown> {
   switch (service) {
     case 'agent':
-      return { ...base(service), kafka: kafkaSection, receivers: receiversSection, forward: forwardSection };
+      return { ...base(service), kafka: kafkaSection, spool: spoolSection(true), receivers: receiversSection, forward: forwardSection };
     case 'ingester':
-      return { ...base(service), kafka: kafkaSection, receivers: receiversSection };
+      // Off: replicas are stateless behind a load balancer, often on disks that do not outlive them.
+      return { ...base(service), kafka: kafkaSection, spool: spoolSection(false), receivers: receiversSection };
     case 'sampler':
       return { ...base(service), kafka: kafkaSection, redis: redisSection, sampler: samplerSection(30_000) };
     case 'exporter':

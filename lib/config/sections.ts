@@ -111,6 +111,17 @@ export interface ForwardSection {
   compression: 'gzip' | 'none';
   timeoutMs: number;
 }
+export interface SpoolSection {
+  enabled: boolean;
+  directory: string;
+  maxBytes: number;
+  segmentBytes: number;
+  fsync: 'always' | 'interval';
+  fsyncIntervalMs: number;
+  kafkaTimeoutMs: number;
+  drainBatchRecords: number;
+  drainBatchBytes: number;
+}
 export interface BusSection {
   maxBytes: number;
   partitions: number;
@@ -467,3 +478,42 @@ export const forwardSection = {
   compression: { doc: 'Compression of forwarded requests.', format: ['gzip', 'none'], default: 'gzip' },
   timeoutMs: { doc: 'How long one forward may take before the client is told to retry.', format: 'positive-int', default: 10_000 },
 };
+
+/** The on-disk spool for when Kafka is unreachable or slow (docs/reliability.md, "The spool"). */
+export const spoolSection = (enabled: boolean) => ({
+  enabled: {
+    doc: 'When Kafka refuses or does not acknowledge within kafkaTimeoutMs, keep accepting: write to a bounded spool on local disk, answer clients once the data is durable there, and send it to Kafka in order when Kafka is back. Off: clients get a retryable error (503/UNAVAILABLE) while Kafka is down.',
+    format: 'boolean',
+    default: enabled,
+  },
+  directory: {
+    doc: 'Directory of the spool (created if missing; relative to the working directory). One process per directory; it must survive restarts (a persistent volume in containers).',
+    format(value: unknown) {
+      if (typeof value !== 'string' || value.trim() === '') throw new Error('must be a directory path');
+    },
+    default: './data/spool',
+  },
+  maxBytes: {
+    doc: 'Disk space the spool may use. At the bound, and when the disk is full, clients get a retryable 429/RESOURCE_EXHAUSTED.',
+    format: 'positive-int',
+    default: 1024 * MiB,
+  },
+  segmentBytes: {
+    doc: 'Size of one spool file (at most maxBytes). A file is deleted once Kafka has acknowledged all of it.',
+    format: 'positive-int',
+    default: 16 * MiB,
+  },
+  fsync: {
+    doc: 'always: a client is answered only after its data is fsynced (survives a power loss). interval: after it is written to the operating system (survives a crash of the process, not of the machine), fsynced every fsyncIntervalMs.',
+    format: ['always', 'interval'],
+    default: 'always',
+  },
+  fsyncIntervalMs: { doc: 'With fsync interval: how often the spool is fsynced; what a power loss can lose.', format: 'positive-int', default: 1_000 },
+  kafkaTimeoutMs: {
+    doc: 'How long a request waits for Kafka before its data goes to the spool instead; also how long start-up waits for Kafka.',
+    format: 'positive-int',
+    default: 2_000,
+  },
+  drainBatchRecords: { doc: 'Most records sent to Kafka in one request when the spool drains.', format: 'positive-int', default: 1_000 },
+  drainBatchBytes: { doc: 'Most bytes sent to Kafka in one request when the spool drains (a larger record goes alone).', format: 'positive-int', default: 768 * 1024 },
+});

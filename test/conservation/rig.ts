@@ -1,9 +1,12 @@
-// The conservation rig: the distributed pipeline as operators run it (agent,
-// sampler, exporter, each its own process from the CLI) on a Kafka broker and
+// The conservation rig: the distributed pipeline as operators run it (agent
+// with its spool, sampler, exporter, each its own process from the CLI) on a Kafka broker and
 // a Redis of its own, so that the tests can stop and crash them without
 // disturbing other tests, in front of a test backend (OtlpSink) that can be
 // down, slow, or lose its acknowledgements. Tiers can be killed with SIGKILL
 // and started again on the same addresses.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startKafka, type KafkaServer } from '../harness/kafka.js';
 import { startRedis, type RedisServer } from '../harness/redis.js';
@@ -38,6 +41,10 @@ export async function startRig(t: TestContext, options: { partitions?: number; e
   const sink = await OtlpSink.start(t);
   const [grpcPort, httpPort] = await freePorts(2);
   const id = uniqueName('conservation');
+  // One spool directory for every agent process: what a killed agent
+  // acknowledged from its spool, the next one sends on.
+  const spoolDir = await mkdtemp(join(tmpdir(), 'ocsvc-conservation-spool-'));
+  t.after(() => rm(spoolDir, { recursive: true, force: true }));
   const common = {
     OCSVC_KAFKA_BROKERS: kafka.brokers.join(','),
     OCSVC_KAFKA_PARTITIONS: String(options.partitions ?? 4),
@@ -54,6 +61,7 @@ export async function startRig(t: TestContext, options: { partitions?: number; e
       ...common,
       OCSVC_RECEIVERS_OTLP_GRPC_ENDPOINT: `127.0.0.1:${grpcPort}`,
       OCSVC_RECEIVERS_OTLP_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`,
+      OCSVC_SPOOL_DIRECTORY: spoolDir,
       ...options.extraEnv?.agent,
     },
     sampler: {

@@ -2,6 +2,9 @@
 // configuration from the environment, health polled until ready, stopped with
 // SIGTERM (graceful, exit code checked) or SIGKILL (a crash).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '../harness/free-port.js';
 import { waitFor } from '../harness/wait-for.js';
@@ -33,6 +36,13 @@ export async function startService(
   options: { readyTimeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
   const [health, metrics] = await freePorts(2);
+  // Each agent or ingester its own spool directory (one process per directory), unless the test names one.
+  const spool: Record<string, string> = {};
+  if ((role === 'agent' || role === 'ingester') && env.OCSVC_SPOOL_DIRECTORY === undefined) {
+    const dir = await mkdtemp(join(tmpdir(), `ocsvc-${role}-spool-`));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    spool.OCSVC_SPOOL_DIRECTORY = dir;
+  }
   const child = spawn(process.execPath, ['--import', 'tsx', '--enable-source-maps', 'bin/ocsvc.ts', role], {
     cwd: ROOT,
     env: {
@@ -41,6 +51,7 @@ export async function startService(
       OCSVC_ADMIN_HEALTH: `127.0.0.1:${health}`,
       OCSVC_ADMIN_METRICS: `127.0.0.1:${metrics}`,
       OCSVC_ADMIN_OPERATOR: '',
+      ...spool,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -83,7 +83,7 @@ test('all problems are reported at once, each with its key path, the bad value a
 test('a section the service does not have is named once with the sections it has', () => {
   const path = file('agent.yaml', 'redis:\n  url: redis://r:6379\n');
   assert.deepEqual(problems(() => loadConfig('agent', { file: path, env: {} })), [
-    'redis: unknown key (got {"url":"redis://r:6379"}); allowed here: service, log, admin, kafka, receivers, forward',
+    'redis: unknown key (got {"url":"redis://r:6379"}); allowed here: service, log, admin, kafka, spool, receivers, forward',
   ]);
 });
 
@@ -103,4 +103,20 @@ test('the loaded configuration is frozen', () => {
   assert.throws(() => {
     (config.kafka as { partitions: number }).partitions = 3;
   }, TypeError);
+});
+
+test('the spool is on for the agent and off for the ingester by default, and its keys are checked', () => {
+  assert.equal(loadConfig('agent', { env: {} }).spool.enabled, true);
+  assert.equal(loadConfig('agent', { env: {} }).spool.directory, './data/spool');
+  assert.equal(loadConfig('ingester', { env: {} }).spool.enabled, false);
+  const config = loadConfig('ingester', { env: { OCSVC_SPOOL_ENABLED: 'true', OCSVC_SPOOL_FSYNC: 'interval', OCSVC_SPOOL_FSYNC_INTERVAL_MS: '250' } });
+  assert.deepEqual([config.spool.enabled, config.spool.fsync, config.spool.fsyncIntervalMs], [true, 'interval', 250]);
+  assert.deepEqual(
+    problems(() => loadConfig('agent', { env: { OCSVC_SPOOL_FSYNC: 'sometimes', OCSVC_SPOOL_DIRECTORY: ' ', OCSVC_SPOOL_MAX_BYTES: '0' } })).sort(),
+    [
+      'spool.directory: must be a directory path (got " " from OCSVC_SPOOL_DIRECTORY)',
+      'spool.fsync: must be one of the possible values: ["always","interval"] (got "sometimes" from OCSVC_SPOOL_FSYNC)',
+      'spool.maxBytes: must be an integer >= 1 (got "0" from OCSVC_SPOOL_MAX_BYTES)',
+    ],
+  );
 });
