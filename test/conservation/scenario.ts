@@ -1,5 +1,6 @@
-// Conservation: every span a client saw acknowledged reaches the backend at
-// least once, through agent -> Kafka -> sampler (Redis) -> Kafka -> exporter,
+// The conservation scenarios' common part (one file per scenario, so that
+// each stays within the per-file test timeout). Conservation: every span a
+// client saw acknowledged reaches the backend at least once, through agent -> Kafka -> sampler (Redis) -> Kafka -> exporter,
 // while the pipeline is being hurt: tiers killed with SIGKILL and restarted,
 // the Kafka broker and Redis stopped and restarted, the backend down, slow, or
 // losing its acknowledgements. Lost must be zero; duplicates are reported.
@@ -10,11 +11,11 @@
 // Fault timings come from a seeded random source; the seed is printed, and
 // OCSVC_CONSERVATION_SEED replays a run.
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaBrokers, redisUrl } from '../harness/env.js';
 import { waitFor } from '../harness/wait-for.js';
-import { startRig, TIERS, type Rig, type Tier } from './rig.js';
+import { startRig, TIERS, type Rig } from './rig.js';
 import { arrivals, conservation, Sender } from './sender.js';
 
 const SOAK_MS = process.env.OCSVC_SOAK === '1' ? Number(process.env.OCSVC_SOAK_SECONDS ?? 600) * 1000 : 0;
@@ -35,7 +36,7 @@ function random(seed: number): () => number {
 type Fault = (rig: Rig, rnd: () => number, log: (line: string) => void) => Promise<void>;
 
 /** Sends through the rig while `fault` runs (repeatedly in the long form), then checks conservation. */
-async function scenario(t: TestContext, name: string, fault: Fault): Promise<void> {
+export async function scenario(t: TestContext, name: string, fault: Fault): Promise<void> {
   const seed = SEED + name.length;
   const rnd = random(seed);
   const events: string[] = [];
@@ -75,59 +76,5 @@ async function scenario(t: TestContext, name: string, fault: Fault): Promise<voi
   for (const tier of TIERS) assert.equal(codes[tier], 0, `${tier} exits 0 on SIGTERM after the faults`);
 }
 
-const between = (rnd: () => number, lowMs: number, highMs: number) => Math.round(lowMs + rnd() * (highMs - lowMs));
+export const between = (rnd: () => number, lowMs: number, highMs: number) => Math.round(lowMs + rnd() * (highMs - lowMs));
 
-test('tiers killed with SIGKILL at random moments and restarted, several times: nothing acknowledged is lost', async (t) => {
-  await scenario(t, 'crashes', async (rig, rnd, log) => {
-    // Each tier twice, in a random order.
-    const order: Tier[] = [...TIERS, ...TIERS].sort(() => rnd() - 0.5);
-    for (const tier of order) {
-      await sleep(between(rnd, 500, 3_000));
-      log(`kill -9 ${tier}`);
-      await rig.crash(tier);
-      log(`${tier} back`);
-    }
-  });
-});
-
-test('the Kafka broker and Redis stopped mid-stream and started again: nothing acknowledged is lost', async (t) => {
-  await scenario(t, 'outages', async (rig, rnd, log) => {
-    await sleep(between(rnd, 500, 2_000));
-    log('kafka stop');
-    await rig.kafka.stop({ keepData: true });
-    await sleep(between(rnd, 3_000, 6_000));
-    await rig.kafka.start();
-    log('kafka back');
-    await sleep(between(rnd, 2_000, 4_000));
-    log('redis stop');
-    await rig.redis.stop({ keepData: true });
-    await sleep(between(rnd, 2_000, 4_000));
-    await rig.redis.start();
-    log('redis back');
-    await sleep(between(rnd, 1_000, 2_000));
-    log('kafka crash (SIGKILL)');
-    await rig.kafka.stop({ keepData: true, kill: true });
-    await sleep(between(rnd, 1_000, 3_000));
-    await rig.kafka.start();
-    log('kafka back');
-  });
-});
-
-test('the backend down for a while, losing acknowledgements, then slow: nothing acknowledged is lost', async (t) => {
-  await scenario(t, 'backend', async (rig, rnd, log) => {
-    await sleep(between(rnd, 500, 2_000));
-    log('backend down');
-    rig.sink.behaviour.down = true;
-    await sleep(between(rnd, 3_000, 6_000));
-    rig.sink.behaviour.down = false;
-    log('backend up, losing every 3rd acknowledgement');
-    rig.sink.behaviour.loseAckEvery = 3;
-    await sleep(between(rnd, 3_000, 5_000));
-    rig.sink.behaviour.loseAckEvery = 0;
-    log('backend slow (800 ms per request)');
-    rig.sink.behaviour.delayMs = 800;
-    await sleep(between(rnd, 3_000, 5_000));
-    rig.sink.behaviour.delayMs = 0;
-    log('backend healthy');
-  });
-});
