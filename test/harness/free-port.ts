@@ -14,16 +14,31 @@ function listenOnAnyPort(host: string): Promise<Server> {
   });
 }
 
-/** `count` distinct free ports: all are held until every one is chosen, so they differ. */
+// Ports this process has handed out already. A test often takes ports for
+// several servers first and starts them one by one; in between, the kernel
+// may give a released port to the next caller here (seen: an admin endpoint
+// on the port a test had just taken for a receiver). Never give one twice.
+const handedOut = new Set<number>();
+
+/** `count` distinct free ports, none handed out before by this process: all are held until every one is chosen, so they differ. */
 export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => listenOnAnyPort(host)));
-  const ports = servers.map((server) => {
-    const address = server.address();
-    if (address === null || typeof address !== 'object') throw new Error(`no port from ${String(address)}`);
-    return address.port;
-  });
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  return ports;
+  const held: Server[] = [];
+  const ports: number[] = [];
+  try {
+    for (let tries = 0; ports.length < count; tries++) {
+      if (tries > count * 50) throw new Error(`no ${count} unused free ports after ${tries} tries`);
+      const server = await listenOnAnyPort(host);
+      held.push(server); // held even when refused, so the kernel offers another
+      const address = server.address();
+      if (address === null || typeof address !== 'object') throw new Error(`no port from ${String(address)}`);
+      if (handedOut.has(address.port)) continue;
+      handedOut.add(address.port);
+      ports.push(address.port);
+    }
+    return ports;
+  } finally {
+    await Promise.all(held.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
