@@ -7,7 +7,7 @@ import thrift from 'thrift';
 import type { Int64, TProtocol, TTransport } from 'thrift';
 import { at, invalid, mapAt, within } from './errors.js';
 import { ipv4FromInt, ipv6FromBytes } from './ip.js';
-import { MAX_MICROS, type V1Annotation, type V1BinaryAnnotation, type V1Span, type ZipkinEndpoint } from './types.js';
+import { isEmptyEndpoint, MAX_MICROS, type V1Annotation, type V1BinaryAnnotation, type V1Span, type ZipkinEndpoint } from './types.js';
 
 /** Thrift's wire type IDs (Thrift.Type), as the protocol reports them. */
 const T = { STOP: 0, BOOL: 2, BYTE: 3, DOUBLE: 4, I16: 6, I32: 8, I64: 10, STRING: 11, STRUCT: 12, MAP: 13, SET: 14, LIST: 15 } as const;
@@ -186,7 +186,7 @@ function readEndpoint(p: TProtocol): ZipkinEndpoint | undefined {
       },
     ],
   });
-  return e.serviceName === '' && e.ipv4 === '' && e.ipv6 === '' && e.port === 0 ? undefined : e;
+  return isEmptyEndpoint(e) ? undefined : e;
 }
 
 function readAnnotation(p: TProtocol): V1Annotation {
