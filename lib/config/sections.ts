@@ -66,9 +66,15 @@ export interface OpenCensusReceiverSection {
   traceConfig: OpenCensusTraceConfigSection;
   traceConfigFile: string;
 }
+export interface ZipkinReceiverSection {
+  enabled: boolean;
+  endpoint: string;
+  maxRequestBytes: number;
+}
 export interface ReceiversSection {
   otlp: OtlpReceiverSection;
   opencensus: OpenCensusReceiverSection;
+  zipkin: ZipkinReceiverSection;
 }
 export interface SamplerSection {
   groupId: string;
@@ -288,6 +294,19 @@ export const receiversSection = {
       doc: 'YAML or JSON file with keys of traceConfig that override it; re-read when it changes and pushed to connected libraries (an invalid file is logged and the previous config kept). "": none.',
       format: String,
       default: '',
+    },
+  },
+  zipkin: {
+    enabled: {
+      doc: 'Serve the Zipkin API: POST /api/v2/spans (JSON, protobuf) and /api/v1/spans (JSON, Thrift), gzip or deflate. Off by default like every receiver but OTLP: 9411 is also the port of a Zipkin server, which may run on the same host.',
+      format: 'boolean',
+      default: false,
+    },
+    endpoint: { doc: 'host:port of the Zipkin receiver.', format: 'endpoint', default: '0.0.0.0:9411' },
+    maxRequestBytes: {
+      doc: 'Largest request body accepted, compressed or decompressed; larger ones get 413.',
+      format: 'positive-int',
+      default: 4 * MiB,
     },
   },
 };

@@ -7,6 +7,7 @@ import type { TelemetryConsumer } from '../pipeline/consumer.js';
 import { OpenCensusReceiver } from '../receiver/opencensus/index.js';
 import { OtlpGrpcReceiver } from '../receiver/otlp/otlp-grpc.js';
 import { OtlpHttpReceiver } from '../receiver/otlp/otlp-http.js';
+import { ZipkinReceiver } from '../receiver/zipkin/index.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Registry } from '../telemetry/stats.js';
 
@@ -31,6 +32,18 @@ export function receivers(section: ReceiversSection, consumer: TelemetryConsumer
         consumer,
         registry,
         log,
+      }),
+    );
+  }
+  const zipkin = section.zipkin;
+  if (zipkin.enabled) {
+    out.push(
+      new ZipkinReceiver({
+        endpoint: zipkin.endpoint,
+        maxRequestBytes: zipkin.maxRequestBytes,
+        consumer,
+        registry,
+        onError: (err) => log?.error('zipkin request failed', { component: 'zipkin', err }),
       }),
     );
   }
