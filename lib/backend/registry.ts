@@ -6,12 +6,14 @@ import { FileBackend, type FileOptions } from './file.js';
 import { OpenCensusBackend, type OpenCensusOptions } from './opencensus.js';
 import { OtlpGrpcBackend, type OtlpGrpcOptions } from './otlp-grpc.js';
 import { OtlpHttpBackend, type OtlpHttpOptions } from './otlp-http.js';
+import { ZipkinBackend, type ZipkinOptions } from './zipkin.js';
 
 export interface BackendOptions {
   otlp: OtlpGrpcOptions;
   otlphttp: OtlpHttpOptions;
   opencensus: OpenCensusOptions;
   file: FileOptions;
+  zipkin: ZipkinOptions;
   /** log defaults to deps.log. */
   debug: Omit<DebugOptions, 'log'> & { log?: DebugOptions['log'] };
 }
@@ -23,6 +25,7 @@ export const backendFactories: { readonly [K in BackendType]: BackendFactory<Bac
   otlphttp: (options) => new OtlpHttpBackend(options),
   opencensus: (options) => new OpenCensusBackend(options),
   file: (options) => new FileBackend(options),
+  zipkin: (options) => new ZipkinBackend(options),
   debug: (options, deps) => new DebugBackend({ ...options, log: options.log ?? deps.log }),
 });
 

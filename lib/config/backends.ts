@@ -3,7 +3,7 @@
 // and reports every problem with its index and key.
 import { endpointProblem } from '../net/endpoint.js';
 
-export const BACKEND_TYPES = ['otlp', 'otlphttp', 'file', 'debug', 'opencensus'] as const;
+export const BACKEND_TYPES = ['otlp', 'otlphttp', 'file', 'debug', 'opencensus', 'zipkin'] as const;
 export type BackendType = (typeof BACKEND_TYPES)[number];
 export const SIGNALS = ['traces', 'metrics'] as const;
 export type SignalName = (typeof SIGNALS)[number];
@@ -12,7 +12,7 @@ export interface BackendConfig {
   /** Names the consumer group, the counters and the log lines; unique. */
   name: string;
   type: BackendType;
-  /** Which topics this backend consumes; default both. */
+  /** Which topics this backend consumes; default every signal its type carries. */
   signals: SignalName[];
   endpoint?: string;
   headers?: Record<string, string>;
@@ -68,8 +68,8 @@ const signals: Check = (v) =>
 const COMMON: Record<string, Check> = { name: nonEmpty, type: oneOf(...BACKEND_TYPES), signals };
 const NETWORK: Record<string, Check> = { headers: stringMap, compression: oneOf('gzip', 'none'), timeoutMs: positiveInt };
 
-/** Keys each type accepts, and which of them are required. */
-const BY_TYPE: Record<BackendType, { keys: Record<string, Check>; required: string[] }> = {
+/** Keys each type accepts, which of them are required, and the signals it carries (both unless said). */
+const BY_TYPE: Record<BackendType, { keys: Record<string, Check>; required: string[]; signals?: readonly SignalName[] }> = {
   otlp: { keys: { ...NETWORK, endpoint, insecure: boolean }, required: ['endpoint'] },
   otlphttp: { keys: { ...NETWORK, endpoint: httpUrl, encoding: oneOf('proto', 'json') }, required: ['endpoint'] },
   file: { keys: { path: nonEmpty, rotateBytes: nonNegativeInt, maxBackups: nonNegativeInt, fsync: boolean }, required: ['path'] },
@@ -87,6 +87,7 @@ const BY_TYPE: Record<BackendType, { keys: Record<string, Check>; required: stri
     },
     required: ['endpoint'],
   },
+  zipkin: { keys: { ...NETWORK, endpoint: httpUrl, encoding: oneOf('json', 'proto') }, required: ['endpoint'], signals: ['traces'] },
 };
 
 /** Every problem in the list, each as "[index].key: problem (got value)". */
@@ -111,6 +112,11 @@ export function backendProblems(value: unknown): string[] {
       const why = check(v);
       if (why) problems.push(`[${i}].${key}: ${why} (got ${JSON.stringify(v)})`);
     }
+    const carried = spec?.signals;
+    if (carried !== undefined && Array.isArray(e.signals)) {
+      const extra = (e.signals as unknown[]).filter((x) => !carried.includes(x as SignalName));
+      if (extra.length > 0) problems.push(`[${i}].signals: type ${String(e.type)} carries only ${carried.join(', ')} (got ${JSON.stringify(e.signals)})`);
+    }
     for (const key of ['name', 'type', ...(spec?.required ?? [])]) {
       if (e[key] === undefined) problems.push(`[${i}].${key}: required${e.type ? ` for type ${String(e.type)}` : ''}`);
     }
@@ -123,5 +129,5 @@ export function backendProblems(value: unknown): string[] {
 }
 
 export function normaliseBackends(value: unknown): BackendConfig[] {
-  return (value as Record<string, unknown>[]).map((e) => ({ ...e, signals: e.signals ?? [...SIGNALS] }) as BackendConfig);
+  return (value as Record<string, unknown>[]).map((e) => ({ ...e, signals: e.signals ?? [...(BY_TYPE[e.type as BackendType]?.signals ?? SIGNALS)] }) as BackendConfig);
 }
