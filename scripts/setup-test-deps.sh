@@ -2,6 +2,7 @@
 # Installs what the integration tests need beyond npm packages, idempotently:
 # Debian's redis-server (Redis >= 7 for SET NX GET), Apache Kafka's jars
 # from Maven Central, cached in ${OCSVC_CACHE_DIR:-~/.cache/ocsvc}/kafka-<version>,
+# the Zipkin server's exec jar, cached beside them in zipkin-server-<version>,
 # and the OpenCensus interop clients (test/interop/opencensus): the Go program
 # built into .cache/go/ and the Python venv in .cache/python/.
 # Fast when everything is already there. Needs java (17+) and mvn on PATH;
@@ -33,6 +34,14 @@ if [ ! -f "$CACHE_DIR/kafka-$KAFKA_VERSION/libs/.complete" ]; then
   node --import tsx test/harness/kafka-jars.ts "$KAFKA_VERSION" >&2
 fi
 echo "setup-test-deps: Kafka $KAFKA_VERSION jars in $CACHE_DIR/kafka-$KAFKA_VERSION/libs" >&2
+
+# The Zipkin server the zipkin backend's interop test posts to (test/interop/zipkin).
+ZIPKIN_VERSION="${OCSVC_ZIPKIN_VERSION:-$(sed -n "s/^export const DEFAULT_ZIPKIN_VERSION = '\(.*\)';$/\1/p" test/harness/zipkin-server.ts)}"
+if [ ! -f "$CACHE_DIR/zipkin-server-$ZIPKIN_VERSION/.complete" ]; then
+  echo "setup-test-deps: fetching io.zipkin:zipkin-server:$ZIPKIN_VERSION (exec jar) with Maven" >&2
+  node --import tsx test/harness/zipkin-server.ts "$ZIPKIN_VERSION" >&2
+fi
+echo "setup-test-deps: Zipkin server $ZIPKIN_VERSION in $CACHE_DIR/zipkin-server-$ZIPKIN_VERSION" >&2
 
 # The interop clients. The tests prepare them too when missing; preparing them
 # here keeps the first test run within its time bounds (a cold Go build takes
