@@ -3,8 +3,8 @@
 # Debian's redis-server (Redis >= 7 for SET NX GET), Apache Kafka's jars
 # from Maven Central, cached in ${OCSVC_CACHE_DIR:-~/.cache/ocsvc}/kafka-<version>,
 # the Zipkin server's exec jar, cached beside them in zipkin-server-<version>,
-# and the OpenCensus interop clients (test/interop/opencensus): the Go program
-# built into .cache/go/ and the Python venv in .cache/python/.
+# and the interop clients (test/interop/opencensus, test/interop/zipkin): the Go
+# program built into .cache/go/ and the Python venvs in .cache/python/.
 # Fast when everything is already there. Needs java (17+) and mvn on PATH;
 # go and python3 (with venv) for the interop tests.
 set -euo pipefail
@@ -43,8 +43,9 @@ if [ ! -f "$CACHE_DIR/zipkin-server-$ZIPKIN_VERSION/.complete" ]; then
 fi
 echo "setup-test-deps: Zipkin server $ZIPKIN_VERSION in $CACHE_DIR/zipkin-server-$ZIPKIN_VERSION" >&2
 
-# The interop clients. The tests prepare them too when missing; preparing them
-# here keeps the first test run within its time bounds (a cold Go build takes
+# The interop clients (test/interop/opencensus, test/interop/zipkin). The tests
+# prepare them too when missing; preparing them here keeps the first test run
+# within its time bounds (a cold Go build takes
 # about a minute on 2 cores). Without the runtime the tests skip locally, and
 # fail under CI, so CI fails here already.
 interop_client() {
@@ -52,11 +53,12 @@ interop_client() {
   if command -v "$runtime" >/dev/null 2>&1; then
     node --import tsx "test/harness/$helper" "$@" >&2
   elif [ "${CI:-}" = "true" ]; then
-    echo "setup-test-deps: $runtime is missing (CI=true: the OpenCensus interop tests need it)" >&2
+    echo "setup-test-deps: $runtime is missing (CI=true: the interop tests need it)" >&2
     exit 1
   else
-    echo "setup-test-deps: $runtime not found: the OpenCensus interop tests that need it will skip" >&2
+    echo "setup-test-deps: $runtime not found: the interop tests that need it will skip" >&2
   fi
 }
 interop_client "${GO:-go}" go.ts test/interop/opencensus/go-client ocagent-client
 interop_client "${PYTHON:-python3}" python.ts test/interop/opencensus/python-client/requirements.txt opencensus-python
+interop_client "${PYTHON:-python3}" python.ts test/interop/zipkin/python-client/requirements.txt py-zipkin
