@@ -29,6 +29,7 @@ import {
   type OcMetric,
 } from '../lib/protocol/opencensus/index.js';
 import { decodeMetricsProto, decodeTracesProto, encodeMetricsProto, encodeTracesProto } from '../lib/protocol/otlp/index.js';
+import { heapPerItem, ratePerS } from './micro.js';
 import { machine } from './stack.js';
 import { buildTraces } from './traffic.js';
 
@@ -36,35 +37,6 @@ interface Case {
   name: string;
   what: string;
   run: () => unknown;
-}
-
-function ratePerS(run: () => unknown, seconds: number): number {
-  const warmEnd = performance.now() + 300;
-  while (performance.now() < warmEnd) run();
-  let n = 0;
-  const t0 = performance.now();
-  const end = t0 + seconds * 1_000;
-  let now = t0;
-  while (now < end) {
-    for (let i = 0; i < 10; i++) run();
-    n += 10;
-    now = performance.now();
-  }
-  return n / ((now - t0) / 1_000);
-}
-
-/** Heap bytes one decoded item keeps: hold many decoded copies, compare heap before and after. */
-function heapPerItem(decode: () => unknown, items: number, copies = 200): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return NaN;
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const held: unknown[] = [];
-  for (let i = 0; i < copies; i++) held.push(decode());
-  gc();
-  const after = process.memoryUsage().heapUsed;
-  if (held.length !== copies) throw new Error('unreachable');
-  return (after - before) / (copies * items);
 }
 
 const NS = 1_700_000_000_000_000_000n;

@@ -71,8 +71,18 @@ const RESOURCE_KEYS = new Set([
   'faas.max_memory',
 ]);
 
+/** Answers so far: tag keys repeat on every span, the namespace scan need not. Bounded, as keys come from clients. */
+const resourceKeyCache = new Map<string, boolean>();
+const RESOURCE_KEY_CACHE_SIZE = 4_096;
+
 export function isResourceKey(key: string): boolean {
-  return RESOURCE_KEYS.has(key) || RESOURCE_NAMESPACES.some((ns) => key.startsWith(ns));
+  let yes = resourceKeyCache.get(key);
+  if (yes === undefined) {
+    yes = RESOURCE_KEYS.has(key) || RESOURCE_NAMESPACES.some((ns) => key.startsWith(ns));
+    if (resourceKeyCache.size >= RESOURCE_KEY_CACHE_SIZE) resourceKeyCache.clear();
+    resourceKeyCache.set(key, yes);
+  }
+  return yes;
 }
 
 const UINT32_TEXT = /^[1-9]\d{0,9}$/;

@@ -58,14 +58,17 @@ export function zipkinToTraces(spans: readonly ZipkinSpan[]): Traces {
     const tags = new Map(z.tags);
     const service = z.localEndpoint?.serviceName ?? '';
     if (service !== '' && tags.get(A.SERVICE_NAME) === service) tags.delete(A.SERVICE_NAME);
+    // Spans of one resource carry its tags in the same order (one exporter wrote
+    // them), so the tags in order, with the service, identify the resource.
     const resourceTags: [string, string][] = [];
+    let resourceKey = service;
     for (const [key, value] of tags) {
       if (key !== A.SERVICE_NAME && isResourceKey(key)) {
         resourceTags.push([key, value]);
+        resourceKey += `\u0000${key}\u0000${value}`;
         tags.delete(key);
       }
     }
-    const resourceKey = JSON.stringify([service, ...[...resourceTags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
     let r = resources.get(resourceKey);
     if (r === undefined) {
       const attributes: KeyValue[] = service === '' ? [] : [{ key: A.SERVICE_NAME, value: { kind: 'string', value: service } }];
