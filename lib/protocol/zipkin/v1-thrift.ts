@@ -97,7 +97,7 @@ function skip(p: TProtocol, type: number, depth: number): void {
       p.getTransport().read(8);
       return;
     case T.STRING:
-      p.readBinary();
+      readBytes(p);
       return;
     case T.STRUCT:
       for (let f = p.readFieldBegin(); f.ftype !== T.STOP; f = p.readFieldBegin()) skip(p, f.ftype, depth + 1);
@@ -130,6 +130,19 @@ function readFields(p: TProtocol, read: (field: number) => boolean): void {
   for (let f = p.readFieldBegin(); f.ftype !== T.STOP; f = p.readFieldBegin()) {
     if (!read(F(f.fid, f.ftype))) skip(p, f.ftype, 1);
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A binary field, as a view into the body (callers convert it at once). Not
+ * the runtime's readBinary, which makes an empty value with the deprecated
+ * `new Buffer(0)`, whose deprecation check costs a stack trace every time.
+ */
+function readBytes(p: TProtocol): Buffer {
+  const length = p.readI32();
+  if (length < 0) throw invalid('', `binary length must not be negative, got ${length}`);
+  return length === 0 ? EMPTY : p.getTransport().read(length);
 }
 
 const i64 = (n: Int64): bigint => n.buffer.readBigInt64BE(n.offset);
@@ -241,7 +254,7 @@ function readEndpoint(p: TProtocol): ZipkinEndpoint | undefined {
         e.serviceName = p.readString();
         return true;
       case ENDPOINT.IPV6: {
-        const b = p.readBinary();
+        const b = readBytes(p);
         if (b.length !== 0 && b.length !== 16) throw invalid('ipv6', `must be empty or 16 bytes, got ${b.length} bytes`);
         e.ipv6 = b.length === 16 ? ipv6FromBytes(b) : '';
         return true;
@@ -283,7 +296,7 @@ const ADDRESS_KEYS = new Set(['ca', 'sa', 'ma']);
  */
 function readBinaryAnnotation(p: TProtocol): V1BinaryAnnotation {
   let key = '';
-  let value: Buffer = Buffer.alloc(0);
+  let value: Buffer = EMPTY;
   let type: number = AnnotationType.STRING;
   let endpoint: ZipkinEndpoint | undefined;
   readFields(p, (field) => {
@@ -292,7 +305,7 @@ function readBinaryAnnotation(p: TProtocol): V1BinaryAnnotation {
         key = p.readString();
         return true;
       case BINARY.VALUE:
-        value = p.readBinary();
+        value = readBytes(p);
         return true;
       case BINARY.TYPE:
         type = p.readI32();

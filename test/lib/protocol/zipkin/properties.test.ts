@@ -1,6 +1,7 @@
 // Properties of the Zipkin codecs over generated input:
-// - Zipkin -> model -> Zipkin gives every span back exactly (JSON v2, and
-//   through protobuf), for the spans a Zipkin client may send (see
+// - Zipkin -> model -> Zipkin gives every span back exactly (JSON v2, through
+//   proto3, and through OTLP protobuf as Kafka carries it), for the spans a
+//   Zipkin client may send (see
 //   zipkin-arbitraries.ts for what "valid" includes);
 // - v1 JSON and v1 Thrift of the same span convert alike;
 // - any model encodes to Zipkin that decodes, keeping what Zipkin can carry.
@@ -9,6 +10,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Traces } from '../../../../lib/model/index.js';
 import { spanCount } from '../../../../lib/model/index.js';
+import { decodeTracesProto, encodeTracesProto } from '../../../../lib/protocol/otlp/index.js';
 import {
   decodeZipkinV1Json,
   decodeZipkinV1Thrift,
@@ -42,6 +44,16 @@ describe('Zipkin -> model -> Zipkin', () => {
         const model = decodeZipkinV2Json(JSON.stringify(spans));
         assert.equal(spanCount(model), spans.length);
         assert.deepStrictEqual(reparsed(encodeZipkinV2Json(model)), plain(spans));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('through Kafka: the model carried as OTLP protobuf (what topics hold) gives every span back exactly', () => {
+    fc.assert(
+      fc.property(zipkinSpansArb, (spans) => {
+        const viaOtlp = decodeTracesProto(encodeTracesProto(decodeZipkinV2Json(JSON.stringify(spans))));
+        assert.deepStrictEqual(reparsed(encodeZipkinV2Json(viaOtlp)), plain(spans));
       }),
       { numRuns: RUNS },
     );
