@@ -1,7 +1,8 @@
 // Zipkin codec benchmarks, beside OTLP's on the same spans: what the zipkin
 // receiver pays per span to decode each encoding into the model, what the
 // zipkin backend pays to encode, and the heap one decoded span holds. One
-// core, in this process; prints markdown.
+// thread, in this process, rated per CPU-second (steady on a shared
+// machine); prints markdown.
 //
 //   node --expose-gc --import tsx bench/zipkin.ts [--seconds 2]
 //
@@ -122,7 +123,7 @@ function main(): void {
     { name: 'OTLP protobuf -> model', what: 'decodeTracesProto, same spans', run: () => decodeTracesProto(otlpProto), heap: true },
   ];
   const rows = cases.map((c) => {
-    const perS = ratePerS(c.run, seconds) * spans;
+    const perS = ratePerS(c.run, seconds, 'cpu') * spans;
     const bytes = c.heap ? heapPerItem(c.run, spans) : NaN;
     const line = `| ${c.name} | ${c.what} | ${Math.round(perS).toLocaleString('en')} | ${Number.isNaN(bytes) ? '' : Math.round(bytes).toLocaleString('en')} |`;
     process.stderr.write(`${line}\n`);
@@ -132,7 +133,7 @@ function main(): void {
   void machine().then((m) => {
     process.stdout.write(
       `\n<!-- bench/zipkin.ts, ${new Date().toISOString()}, ${m}; ${spans} spans: v2 JSON ${v2Json.length} B, v2 proto3 ${v2Proto.length} B, v1 JSON ${v1JsonBody.length} B, v1 Thrift ${v1ThriftBody.length} B, OTLP ${otlpProto.length} B -->\n` +
-        `| operation | what | spans/s (one core) | heap bytes per span held |\n|---|---|---:|---:|\n${rows.join('\n')}\n`,
+        `| operation | what | spans per CPU-second | heap bytes per span held |\n|---|---|---:|---:|\n${rows.join('\n')}\n`,
     );
   });
 }
