@@ -81,3 +81,18 @@ export function render(value: unknown): string {
   );
   return `${json}\n`;
 }
+
+/** JSON with object keys sorted, so that equal spans give equal text whatever their key order. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
+}
+
+/** The spans of a Zipkin JSON body in a canonical order (the translation groups them by resource and scope). */
+export function sortedSpans(json: string): unknown[] {
+  return (JSON.parse(json) as unknown[])
+    .map((s) => [canonicalJson(s), s] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, s]) => s);
+}
