@@ -53,6 +53,11 @@ interface Owned {
   backoffTimer: NodeJS.Timeout | undefined;
 }
 
+/** How long start-up keeps joining while the group coordinator cannot be found (a fresh cluster loading its offsets topic). */
+const COORDINATOR_WAIT_MS = 60_000; // 1 minute
+
+const isCoordinatorNotFound = (err: unknown): boolean => err instanceof Error && err.name === 'KafkaJSGroupCoordinatorNotFound';
+
 export interface KafkaConsumerContext {
   kafka: Kafka;
   admin: () => Promise<Admin>;
@@ -76,6 +81,8 @@ export class KafkaConsumer implements Consumer {
   private closing = false;
   /** Settles when the first join succeeds, KafkaJS gives up, or close() is called. */
   private joining: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+  /** Ends a wait between join attempts when close() is called. */
+  private readonly stopWaiting = new AbortController();
 
   constructor(
     private readonly ctx: KafkaConsumerContext,
@@ -90,7 +97,27 @@ export class KafkaConsumer implements Consumer {
   }
 
   private async doStart(): Promise<void> {
-    if (this.closing) throw new UnavailableError('consumer closed', { code: 'BUS_CLOSED' });
+    const s = this.ctx.settings;
+    const deadline = Date.now() + COORDINATOR_WAIT_MS;
+    for (let backoffMs = s.retryBackoffMs; ; backoffMs = Math.min(backoffMs * 2, s.maxRetryBackoffMs)) {
+      if (this.closing) throw new UnavailableError('consumer closed', { code: 'BUS_CLOSED' });
+      try {
+        await this.join();
+        break;
+      } catch (err) {
+        // A fresh cluster creates and loads its offsets topic on the first
+        // group lookup, which can outlast the client's few retries; KafkaJS
+        // then gives up without restarting. Join again, within a bound.
+        if (!isCoordinatorNotFound(err) || this.closing || Date.now() + backoffMs > deadline) throw toBusError(err, `joining group ${this.options.groupId}`);
+        this.ctx.logger.warn('group coordinator not found yet; joining again', { groupId: this.options.groupId, retryInMs: backoffMs });
+        await sleep(backoffMs, this.stopWaiting.signal).catch(() => undefined);
+      }
+    }
+    await this.settled;
+  }
+
+  /** One attempt at joining the group with a new KafkaJS consumer; on failure it is disconnected and the cause thrown. */
+  private async join(): Promise<void> {
     const s = this.ctx.settings;
     const consumer = this.ctx.kafka.consumer({
       groupId: this.options.groupId,
@@ -123,12 +150,11 @@ export class KafkaConsumer implements Consumer {
       });
       await joined;
     } catch (err) {
-      this.joining = undefined;
       await consumer.disconnect().catch(() => undefined);
-      throw toBusError(err, `joining group ${this.options.groupId}`);
+      throw err;
+    } finally {
+      this.joining = undefined;
     }
-    this.joining = undefined;
-    await this.settled;
   }
 
   private async doClose(): Promise<void> {
@@ -138,6 +164,7 @@ export class KafkaConsumer implements Consumer {
       state.controller.abort(new UnavailableError('consumer closing', { code: 'BUS_CLOSED' }));
     }
     this.joining?.reject(new UnavailableError('consumer closed before it joined its group', { code: 'BUS_CLOSED' }));
+    this.stopWaiting.abort();
     try {
       if (!this.starting) return;
       await this.starting.catch(() => undefined);

@@ -19,7 +19,7 @@ function coordinatorLoading(): Error {
 }
 
 /** A KafkaJS consumer whose run() plays `script` (what KafkaJS reports while joining). */
-function scripted(script: (emit: (event: string, payload: unknown) => void) => void) {
+function scripted(script: (emit: (event: string, payload: unknown) => void) => void, backoffMs = { retryBackoffMs: 10, maxRetryBackoffMs: 100 }) {
   const emitter = new EventEmitter();
   let disconnects = 0;
   const fake = {
@@ -40,7 +40,7 @@ function scripted(script: (emit: (event: string, payload: unknown) => void) => v
       admin: () => Promise.reject(new Error('no admin in this test')),
       settings: {
         sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 10_000, maxWaitTimeMs: 100,
-        maxBytesPerPartition: 1 << 20, partitionsConsumedConcurrently: 1, retryBackoffMs: 10, maxRetryBackoffMs: 100, drainTimeoutMs: 1_000,
+        maxBytesPerPartition: 1 << 20, partitionsConsumedConcurrently: 1, ...backoffMs, drainTimeoutMs: 1_000,
       },
       logger: createLogger({ stream: new PassThrough() }),
       forget: () => undefined,
@@ -78,4 +78,40 @@ test('closing while the first join is still being retried ends the start instead
   await consumer.close();
   await assert.rejects(starting, (err: unknown) => err instanceof UnavailableError && /closed before it joined/.test(err.message));
   assert.ok(disconnects() >= 1);
+});
+
+function coordinatorNotFound(): Error {
+  return Object.assign(new Error('Failed to find group coordinator'), { name: 'KafkaJSGroupCoordinatorNotFound', retriable: false });
+}
+
+test('a fresh cluster whose coordinator is not found within the client retries is joined again until it is', async () => {
+  let attempts = 0;
+  const { consumer, disconnects } = scripted((emit) => {
+    attempts++;
+    if (attempts < 3) emit(EVENTS.CRASH, { error: coordinatorNotFound(), restart: false });
+    else emit(EVENTS.GROUP_JOIN, { memberAssignment: { t: [0] } });
+  });
+  await consumer.start();
+  assert.equal(attempts, 3);
+  assert.equal(disconnects(), 2, 'each failed attempt disconnects its KafkaJS consumer');
+  assert.deepEqual(consumer.assignment(), [{ topic: 't', partition: 0 }]);
+  await consumer.close();
+});
+
+test('closing while waiting to join again ends the start at once, not after the backoff', async () => {
+  let attempts = 0;
+  const { consumer } = scripted(
+    (emit) => {
+      attempts++;
+      emit(EVENTS.CRASH, { error: coordinatorNotFound(), restart: false });
+    },
+    { retryBackoffMs: 10_000, maxRetryBackoffMs: 10_000 },
+  );
+  const starting = consumer.start();
+  await new Promise((r) => setTimeout(r, 30));
+  const closed = Date.now();
+  await consumer.close();
+  await assert.rejects(starting, (err: unknown) => err instanceof UnavailableError && /consumer closed/.test(err.message));
+  assert.ok(Date.now() - closed < 1_000, 'close does not wait out the 10 s backoff');
+  assert.equal(attempts, 1);
 });
