@@ -20,6 +20,7 @@ const RUNS: { name: string; node?: string[]; args: string[] }[] = [
   { name: 'codec, testbed-shaped spans', args: ['bench/codec.ts', '--shape', 'testbed', ...(quick ? ['--seconds', '1'] : [])] },
   { name: 'opencensus codecs', node: ['--expose-gc'], args: ['bench/opencensus.ts', ...(quick ? ['--seconds', '1'] : [])] },
   { name: 'jaeger codecs', node: ['--expose-gc'], args: ['bench/jaeger.ts', ...(quick ? ['--rounds', '1'] : [])] },
+  { name: 'zipkin codecs', node: ['--expose-gc'], args: ['bench/zipkin.ts', ...(quick ? ['--seconds', '1'] : [])] },
   { name: 'agent, OTLP/gRPC', args: ['bench/agent.ts', '--transport', 'grpc', ...short, ...extra] },
   { name: 'agent, OTLP/HTTP', args: ['bench/agent.ts', '--transport', 'http', ...short, ...extra] },
   { name: 'agent, OTLP/gRPC, testbed-shaped spans', args: ['bench/agent.ts', '--transport', 'grpc', '--shape', 'testbed', ...short, ...extra] },

@@ -1,6 +1,6 @@
-// What the in-process codec benchmarks (opencensus.ts, jaeger.ts) share:
-// operations per second over a time budget after a warm-up, and the heap one
-// decoded item holds.
+// What the codec micro-benchmarks share (opencensus.ts, jaeger.ts, zipkin.ts):
+// a rate measured on one core after a warm-up, and the heap that decoded
+// items keep.
 
 export interface Case {
   name: string;
@@ -8,23 +8,33 @@ export interface Case {
   run: () => unknown;
 }
 
-/** Calls of `run` per second over `seconds`, after 300 ms of warm-up. */
-export function ratePerS(run: () => unknown, seconds: number): number {
+const cpuS = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/**
+ * Calls per second of `run` over about `seconds`, after 300 ms of warm-up.
+ * `clock: 'cpu'` divides by the process's CPU time instead of wall time, so
+ * that a machine shared with other work gives the same figure (calls per
+ * CPU-second; GC threads count too).
+ */
+export function ratePerS(run: () => unknown, seconds: number, clock: 'wall' | 'cpu' = 'wall'): number {
   const warmEnd = performance.now() + 300;
   while (performance.now() < warmEnd) run();
+  const now = clock === 'cpu' ? cpuS : () => performance.now() / 1_000;
   let n = 0;
-  const t0 = performance.now();
-  const end = t0 + seconds * 1_000;
-  let now = t0;
-  while (now < end) {
+  const t0 = now();
+  let t = t0;
+  while (t - t0 < seconds) {
     for (let i = 0; i < 10; i++) run();
     n += 10;
-    now = performance.now();
+    t = now();
   }
-  return n / ((now - t0) / 1_000);
+  return n / (t - t0);
 }
 
-/** Heap bytes one decoded item keeps: hold many decoded copies, compare heap before and after (needs --expose-gc; NaN without). */
+/** Heap bytes one decoded item keeps: hold many decoded copies, compare heap before and after (NaN without --expose-gc). */
 export function heapPerItem(decode: () => unknown, items: number, copies = 200): number {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return NaN;
@@ -57,3 +67,4 @@ export function caseRow(c: Case, items: number, seconds: number, heap: boolean, 
   process.stderr.write(`${line}\n`);
   return line;
 }
+

@@ -2,10 +2,11 @@
 # Installs what the integration tests need beyond npm packages, idempotently:
 # Debian's redis-server (Redis >= 7 for SET NX GET), Apache Kafka's jars
 # from Maven Central, cached in ${OCSVC_CACHE_DIR:-~/.cache/ocsvc}/kafka-<version>,
-# the OpenCensus interop clients (test/interop/opencensus): the Go program
-# built into .cache/go/ and the Python venv in .cache/python/, and the Jaeger
-# Go client programs (test/interop/jaeger/go-client, jaeger-client-go; and
-# go-grpc-client, grpc-go on jaeger-idl).
+# the Zipkin server's exec jar, cached beside them in zipkin-server-<version>,
+# the interop clients (test/interop/opencensus, test/interop/zipkin): the Go
+# program built into .cache/go/ and the Python venvs in .cache/python/, and the
+# Jaeger Go client programs (test/interop/jaeger/go-client, jaeger-client-go;
+# and go-grpc-client, grpc-go on jaeger-idl).
 # Fast when everything is already there. Needs java (17+) and mvn on PATH;
 # go and python3 (with venv) for the interop tests.
 set -euo pipefail
@@ -36,8 +37,17 @@ if [ ! -f "$CACHE_DIR/kafka-$KAFKA_VERSION/libs/.complete" ]; then
 fi
 echo "setup-test-deps: Kafka $KAFKA_VERSION jars in $CACHE_DIR/kafka-$KAFKA_VERSION/libs" >&2
 
-# The interop clients. The tests prepare them too when missing; preparing them
-# here keeps the first test run within its time bounds (a cold Go build takes
+# The Zipkin server the zipkin backend's interop test posts to (test/interop/zipkin).
+ZIPKIN_VERSION="${OCSVC_ZIPKIN_VERSION:-$(sed -n "s/^export const DEFAULT_ZIPKIN_VERSION = '\(.*\)';$/\1/p" test/harness/zipkin-server.ts)}"
+if [ ! -f "$CACHE_DIR/zipkin-server-$ZIPKIN_VERSION/.complete" ]; then
+  echo "setup-test-deps: fetching io.zipkin:zipkin-server:$ZIPKIN_VERSION (exec jar) with Maven" >&2
+  node --import tsx test/harness/zipkin-server.ts "$ZIPKIN_VERSION" >&2
+fi
+echo "setup-test-deps: Zipkin server $ZIPKIN_VERSION in $CACHE_DIR/zipkin-server-$ZIPKIN_VERSION" >&2
+
+# The interop clients (test/interop/opencensus, test/interop/zipkin). The tests
+# prepare them too when missing; preparing them here keeps the first test run
+# within its time bounds (a cold Go build takes
 # about a minute on 2 cores). Without the runtime the tests skip locally, and
 # fail under CI, so CI fails here already.
 interop_client() {
@@ -55,3 +65,4 @@ interop_client "${GO:-go}" go.ts test/interop/opencensus/go-client ocagent-clien
 interop_client "${GO:-go}" go.ts test/interop/jaeger/go-client jaeger-go-client
 interop_client "${PYTHON:-python3}" python.ts test/interop/opencensus/python-client/requirements.txt opencensus-python
 interop_client "${GO:-go}" go.ts test/interop/jaeger/go-grpc-client jaeger-grpc-client
+interop_client "${PYTHON:-python3}" python.ts test/interop/zipkin/python-client/requirements.txt py-zipkin

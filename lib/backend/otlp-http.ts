@@ -1,9 +1,5 @@
-// OTLP over HTTP (protobuf or JSON bodies), on node:http with keep-alive, so
-// that every export reuses a warm connection and close() can destroy the pool.
-import http from 'node:http';
-import https from 'node:https';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
+// OTLP over HTTP (protobuf or JSON bodies), posted with HttpPoster (keep-alive,
+// gzip, timeout); the answer's partial success or google.rpc.Status is read here.
 import { OcsvcError, errorMessage } from '../errors.js';
 import { closeOnce } from '../lifecycle.js';
 import type { Metrics } from '../model/metrics.js';
@@ -19,9 +15,9 @@ import {
   encodeTracesProto,
   type PartialSuccess,
 } from '../protocol/otlp/index.js';
-import { linkSignals } from './abort.js';
-import { ABORTED, type Backend, type ExportResult } from './backend.js';
+import type { Backend, ExportResult } from './backend.js';
 import { okResult, parseRetryAfterMs, resultFromHttpStatus } from './classify.js';
+import { clip, HttpPoster, type HttpAnswer } from './http-post.js';
 import { decodeRpcStatusProto } from '../protocol/rpc-status.js';
 
 export interface OtlpHttpOptions {
@@ -44,39 +40,27 @@ export const OTLP_HTTP_DEFAULTS = {
   timeoutMs: 10_000, // 10 seconds, the OpenTelemetry Collector's default
 } as const;
 
-/** Answers bigger than this are cut: only a partial success or an error message is read from them. */
-const MAX_RESPONSE_BYTES = 64 * 1024;
-const MAX_REASON_CHARS = 300;
-
-const gzip = promisify(zlib.gzip);
-
 export class OtlpHttpBackend implements Backend {
   readonly type = 'otlphttp';
   readonly name: string;
   readonly close: () => Promise<void>;
   private readonly encoding: 'proto' | 'json';
-  private readonly gzip: boolean;
-  private readonly headers: Record<string, string>;
-  private readonly timeoutMs: number;
-  private readonly httpAgent = new http.Agent({ keepAlive: true });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  private readonly http: HttpPoster;
   private readonly tracesUrl: URL;
   private readonly metricsUrl: URL;
-  private closed = false;
 
   constructor(options: OtlpHttpOptions) {
     this.name = options.name ?? this.type;
     this.encoding = options.encoding ?? OTLP_HTTP_DEFAULTS.encoding;
-    this.gzip = (options.compression ?? OTLP_HTTP_DEFAULTS.compression) === 'gzip';
-    this.timeoutMs = options.timeoutMs ?? OTLP_HTTP_DEFAULTS.timeoutMs;
-    this.headers = { ...options.headers };
+    this.http = new HttpPoster({
+      name: this.name,
+      headers: options.headers,
+      gzip: (options.compression ?? OTLP_HTTP_DEFAULTS.compression) === 'gzip',
+      timeoutMs: options.timeoutMs ?? OTLP_HTTP_DEFAULTS.timeoutMs,
+    });
     this.tracesUrl = signalUrl(options.tracesUrl, options.endpoint, 'v1/traces');
     this.metricsUrl = signalUrl(options.metricsUrl, options.endpoint, 'v1/metrics');
-    this.close = closeOnce(async () => {
-      this.closed = true;
-      this.httpAgent.destroy();
-      this.httpsAgent.destroy();
-    });
+    this.close = closeOnce(async () => this.http.close());
   }
 
   async start(): Promise<void> {}
@@ -99,40 +83,12 @@ export class OtlpHttpBackend implements Backend {
     decode: (bytes: Uint8Array) => PartialSuccess,
     signal: AbortSignal,
   ): Promise<ExportResult> {
-    if (this.closed) throw new OcsvcError('BACKEND_CLOSED', `${this.name}: export after close`);
-    if (signal.aborted) return ABORTED;
-    let body: Uint8Array = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    const headers: Record<string, string> = {
-      'user-agent': 'ocsvc',
-      ...this.headers,
-      'content-type': this.encoding === 'json' ? 'application/json' : 'application/x-protobuf',
-    };
-    if (this.gzip) {
-      body = await gzip(body);
-      headers['content-encoding'] = 'gzip';
-    }
-    headers['content-length'] = String(body.byteLength);
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), this.timeoutMs);
-    const linked = linkSignals([signal, timeout.signal]);
-    let answer: Answer;
-    try {
-      answer = await request(url, { method: 'POST', headers, agent: this.agentFor(url) }, body, linked.signal);
-    } catch (err) {
-      if (signal.aborted) return ABORTED;
-      if (timeout.signal.aborted) return { status: 'retryable', reason: `timed out after ${this.timeoutMs} ms` };
-      // Refused, reset or unresolvable: the backend may be back soon.
-      return { status: 'retryable', reason: errorMessage(err) };
-    } finally {
-      clearTimeout(timer);
-      linked.dispose();
-    }
+    const contentType = this.encoding === 'json' ? 'application/json' : 'application/x-protobuf';
+    const outcome = await this.http.post(url, payload, contentType, signal);
+    if (!outcome.answered) return outcome.result;
+    const { answer } = outcome;
     if (answer.statusCode >= 200 && answer.statusCode < 300) return okFromBody(answer.body, decode);
     return resultFromHttpStatus(answer.statusCode, errorReason(answer), parseRetryAfterMs(answer.retryAfter));
-  }
-
-  private agentFor(url: URL): http.Agent {
-    return url.protocol === 'https:' ? this.httpsAgent : this.httpAgent;
   }
 }
 
@@ -142,38 +98,6 @@ function signalUrl(explicit: string | undefined, endpoint: string | undefined, s
   const base = new URL(endpoint);
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   return new URL(suffix, base);
-}
-
-interface Answer {
-  statusCode: number;
-  contentType: string;
-  retryAfter: string | undefined;
-  body: Buffer;
-}
-
-function request(url: URL, options: http.RequestOptions, body: Uint8Array, signal: AbortSignal): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const send = url.protocol === 'https:' ? https.request : http.request;
-    const req = send(url, { ...options, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (size < MAX_RESPONSE_BYTES) chunks.push(chunk);
-        size += chunk.length;
-      });
-      res.on('error', reject);
-      res.on('end', () =>
-        resolve({
-          statusCode: res.statusCode ?? 0,
-          contentType: res.headers['content-type'] ?? '',
-          retryAfter: res.headers['retry-after'],
-          body: Buffer.concat(chunks),
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 function okFromBody(body: Buffer, decode: (bytes: Uint8Array) => PartialSuccess): ExportResult {
@@ -187,7 +111,7 @@ function okFromBody(body: Buffer, decode: (bytes: Uint8Array) => PartialSuccess)
 }
 
 /** The server's explanation: a google.rpc.Status (protobuf or JSON) or plain text. */
-function errorReason(answer: Answer): string {
+function errorReason(answer: HttpAnswer): string {
   if (answer.body.length === 0) return '';
   if (answer.contentType.includes('protobuf')) {
     try {
@@ -209,5 +133,3 @@ function errorReason(answer: Answer): string {
   }
   return clip(text.trim());
 }
-
-const clip = (text: string): string => (text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}…` : text);

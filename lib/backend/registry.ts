@@ -7,6 +7,7 @@ import { JaegerBackend, type JaegerOptions } from './jaeger.js';
 import { OpenCensusBackend, type OpenCensusOptions } from './opencensus.js';
 import { OtlpGrpcBackend, type OtlpGrpcOptions } from './otlp-grpc.js';
 import { OtlpHttpBackend, type OtlpHttpOptions } from './otlp-http.js';
+import { ZipkinBackend, type ZipkinOptions } from './zipkin.js';
 
 export interface BackendOptions {
   otlp: OtlpGrpcOptions;
@@ -14,6 +15,7 @@ export interface BackendOptions {
   opencensus: OpenCensusOptions;
   jaeger: JaegerOptions;
   file: FileOptions;
+  zipkin: ZipkinOptions;
   /** log defaults to deps.log. */
   debug: Omit<DebugOptions, 'log'> & { log?: DebugOptions['log'] };
 }
@@ -26,6 +28,7 @@ export const backendFactories: { readonly [K in BackendType]: BackendFactory<Bac
   opencensus: (options) => new OpenCensusBackend(options),
   jaeger: (options) => new JaegerBackend(options),
   file: (options) => new FileBackend(options),
+  zipkin: (options) => new ZipkinBackend(options),
   debug: (options, deps) => new DebugBackend({ ...options, log: options.log ?? deps.log }),
 });
 

@@ -3,7 +3,7 @@
 // and reports every problem with its index and key.
 import { endpointProblem } from '../net/endpoint.js';
 
-export const BACKEND_TYPES = ['otlp', 'otlphttp', 'file', 'debug', 'opencensus', 'jaeger'] as const;
+export const BACKEND_TYPES = ['otlp', 'otlphttp', 'file', 'debug', 'opencensus', 'jaeger', 'zipkin'] as const;
 export type BackendType = (typeof BACKEND_TYPES)[number];
 export const SIGNALS = ['traces', 'metrics'] as const;
 export type SignalName = (typeof SIGNALS)[number];
@@ -12,7 +12,7 @@ export interface BackendConfig {
   /** Names the consumer group, the counters and the log lines; unique. */
   name: string;
   type: BackendType;
-  /** Which topics this backend consumes; default both. */
+  /** Which topics this backend consumes; default every signal its type carries. */
   signals: SignalName[];
   endpoint?: string;
   headers?: Record<string, string>;
@@ -68,8 +68,8 @@ const signals: Check = (v) =>
 const COMMON: Record<string, Check> = { name: nonEmpty, type: oneOf(...BACKEND_TYPES), signals };
 const NETWORK: Record<string, Check> = { headers: stringMap, compression: oneOf('gzip', 'none'), timeoutMs: positiveInt };
 
-/** Keys each type accepts, and which of them are required. */
-const BY_TYPE: Record<BackendType, { keys: Record<string, Check>; required: string[] }> = {
+/** Keys each type accepts, which of them are required, and the signals it carries (both unless said). */
+const BY_TYPE: Record<BackendType, { keys: Record<string, Check>; required: string[]; signals?: readonly SignalName[] }> = {
   otlp: { keys: { ...NETWORK, endpoint, insecure: boolean }, required: ['endpoint'] },
   otlphttp: { keys: { ...NETWORK, endpoint: httpUrl, encoding: oneOf('proto', 'json') }, required: ['endpoint'] },
   file: { keys: { path: nonEmpty, rotateBytes: nonNegativeInt, maxBackups: nonNegativeInt, fsync: boolean }, required: ['path'] },
@@ -95,14 +95,12 @@ const BY_TYPE: Record<BackendType, { keys: Record<string, Check>; required: stri
       caFile: nonEmpty,
       certFile: nonEmpty,
       keyFile: nonEmpty,
-      signals: (v) => signals(v) ?? (Array.isArray(v) && v.includes('metrics') ? 'Jaeger carries traces only: use [traces]' : undefined),
     },
     required: ['endpoint'],
+    signals: ['traces'],
   },
+  zipkin: { keys: { ...NETWORK, endpoint: httpUrl, encoding: oneOf('json', 'proto') }, required: ['endpoint'], signals: ['traces'] },
 };
-
-/** Signals a type consumes when its entry lists none. */
-const DEFAULT_SIGNALS: Partial<Record<BackendType, SignalName[]>> = { jaeger: ['traces'] };
 
 /** Every problem in the list, each as "[index].key: problem (got value)". */
 export function backendProblems(value: unknown): string[] {
@@ -126,6 +124,11 @@ export function backendProblems(value: unknown): string[] {
       const why = check(v);
       if (why) problems.push(`[${i}].${key}: ${why} (got ${JSON.stringify(v)})`);
     }
+    const carried = spec?.signals;
+    if (carried !== undefined && Array.isArray(e.signals)) {
+      const extra = (e.signals as unknown[]).filter((x) => !carried.includes(x as SignalName));
+      if (extra.length > 0) problems.push(`[${i}].signals: type ${String(e.type)} carries only ${carried.join(', ')} (got ${JSON.stringify(e.signals)})`);
+    }
     for (const key of ['name', 'type', ...(spec?.required ?? [])]) {
       if (e[key] === undefined) problems.push(`[${i}].${key}: required${e.type ? ` for type ${String(e.type)}` : ''}`);
     }
@@ -138,7 +141,5 @@ export function backendProblems(value: unknown): string[] {
 }
 
 export function normaliseBackends(value: unknown): BackendConfig[] {
-  return (value as Record<string, unknown>[]).map(
-    (e) => ({ ...e, signals: e.signals ?? [...(DEFAULT_SIGNALS[e.type as BackendType] ?? SIGNALS)] }) as BackendConfig,
-  );
+  return (value as Record<string, unknown>[]).map((e) => ({ ...e, signals: e.signals ?? [...(BY_TYPE[e.type as BackendType]?.signals ?? SIGNALS)] }) as BackendConfig);
 }

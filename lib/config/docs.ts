@@ -35,7 +35,8 @@ const BACKENDS = `## Backends
 
 \`exporter.backends\` is a list; each entry has a unique \`name\` (it names the
 consumer group \`<groupPrefix>-<name>\`, the counters and log lines), a \`type\`
-(${BACKEND_TYPES.join(', ')}), and \`signals\` (\`[traces, metrics]\` by default, \`[traces]\` for jaeger).
+(${BACKEND_TYPES.join(', ')}), and \`signals\` (every signal the type carries by default:
+\`[traces, metrics]\`, or \`[traces]\` for jaeger and zipkin).
 
 | type | keys | notes |
 |---|---|---|
@@ -45,6 +46,7 @@ consumer group \`<groupPrefix>-<name>\`, the counters and log lines), a \`type\`
 | debug | verbosity (basic, normal, detailed) | to the log |
 | opencensus | endpoint (host:port or gRPC target, required), insecure (default false: TLS), caFile, certFile + keyFile (mutual TLS), headers, compression (default gzip), numStreams (default 1), timeoutMs (default 10000), acknowledgements (response, none) | OpenCensus agent protocol, long-lived Export streams; see below |
 | jaeger | endpoint (host:port or gRPC target of a collector's port 14250, required), insecure (default false: TLS), caFile, certFile + keyFile (mutual TLS), headers, compression (default none), timeoutMs (default 10000) | Jaeger gRPC CollectorService.PostSpans (api_v2); traces only; mapping in docs/protocols.md |
+| zipkin | endpoint (http(s) URL of the spans endpoint, required; a URL without a path gets /api/v2/spans), encoding (json, proto; default json), compression (default gzip), headers, timeoutMs (default 10000) | Zipkin v2 API, traces only; spans mapped as the OpenTelemetry specification says (docs/protocols.md) |
 
 \`\`\`yaml
 exporter:
@@ -53,6 +55,7 @@ exporter:
     - { name: archive, type: file, path: /var/lib/ocsvc/spans.jsonl, signals: [traces] }
     - { name: legacy, type: opencensus, endpoint: "otelcol:55678", insecure: true, acknowledgements: none }
     - { name: jaeger, type: jaeger, endpoint: "jaeger-collector:14250", insecure: true }
+    - { name: zipkin, type: zipkin, endpoint: "http://zipkin:9411/api/v2/spans" }
 \`\`\`
 
 \`opencensus\` keeps \`numStreams\` streams per signal open and uses them in

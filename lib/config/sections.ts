@@ -82,10 +82,16 @@ export interface JaegerReceiverSection {
   thriftBinary: JaegerUdpSection;
   sampling: { enabled: boolean; endpoint: string; strategiesFile: string };
 }
+export interface ZipkinReceiverSection {
+  enabled: boolean;
+  endpoint: string;
+  maxRequestBytes: number;
+}
 export interface ReceiversSection {
   otlp: OtlpReceiverSection;
   opencensus: OpenCensusReceiverSection;
   jaeger: JaegerReceiverSection;
+  zipkin: ZipkinReceiverSection;
   limits: { maxSpansPerRequest: number; maxDataPointsPerRequest: number; maxAttributes: number; maxAttributeValueBytes: number; maxInflateRatio: number };
 }
 export interface SamplerSection {
@@ -390,6 +396,19 @@ export const receiversSection = {
     },
   },
   jaeger: jaegerReceiverSection,
+  zipkin: {
+    enabled: {
+      doc: 'Serve the Zipkin API: POST /api/v2/spans (JSON, protobuf) and /api/v1/spans (JSON, Thrift), gzip or deflate. Off by default like every receiver but OTLP: 9411 is also the port of a Zipkin server, which may run on the same host.',
+      format: 'boolean',
+      default: false,
+    },
+    endpoint: { doc: 'host:port of the Zipkin receiver.', format: 'endpoint', default: '0.0.0.0:9411' },
+    maxRequestBytes: {
+      doc: 'Largest request body accepted, compressed or decompressed; larger ones get 413.',
+      format: 'positive-int',
+      default: 4 * MiB,
+    },
+  },
 };
 
 export const samplerSection = (decisionWaitMs: number) => ({

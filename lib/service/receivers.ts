@@ -9,6 +9,7 @@ import { JaegerReceiver, type JaegerUdpOptions } from '../receiver/jaeger/index.
 import { OpenCensusReceiver } from '../receiver/opencensus/index.js';
 import { OtlpGrpcReceiver } from '../receiver/otlp/otlp-grpc.js';
 import { OtlpHttpReceiver } from '../receiver/otlp/otlp-http.js';
+import { ZipkinReceiver } from '../receiver/zipkin/index.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Registry } from '../telemetry/stats.js';
 
@@ -41,6 +42,19 @@ export function receivers(section: ReceiversSection, pipeline: TelemetryConsumer
     );
   }
   if (section.jaeger.enabled) out.push(jaegerReceiver(section.jaeger, maxInflateRatio, consumer, registry, log));
+  const zipkin = section.zipkin;
+  if (zipkin.enabled) {
+    out.push(
+      new ZipkinReceiver({
+        endpoint: zipkin.endpoint,
+        maxRequestBytes: zipkin.maxRequestBytes,
+        maxInflateRatio,
+        consumer,
+        registry,
+        onError: (err) => log?.error('zipkin request failed', { component: 'zipkin', err }),
+      }),
+    );
+  }
   return out;
 }
 

@@ -168,11 +168,13 @@ test('spans from the OpenTelemetry SDK arrive unchanged through agent and ingest
   await waitFor(async () => (await scrape(exporter, 'ocsvc_component_sent_items_total', { component: 'exporter/sink' })) === sent.length, {
     what: 'the exporter to count every span sent',
   });
-  const lagLines = (await (await fetch(exporter.metricsUrl)).text())
-    .split('\n')
-    .filter((l) => l.startsWith('ocsvc_kafka_consumer_lag{') && l.includes(`group="${group}-sink"`));
-  assert.ok(lagLines.length > 0, 'the exporter reports its consumer lag per partition');
-  for (const line of lagLines) assert.match(line, / 0$/, 'everything exported and committed');
+  // The commit follows the export it covers: poll until the lag reflects it.
+  const lagLines = async () =>
+    (await (await fetch(exporter.metricsUrl)).text()).split('\n').filter((l) => l.startsWith('ocsvc_kafka_consumer_lag{') && l.includes(`group="${group}-sink"`));
+  await waitFor(async () => (await lagLines()).every((line) => / 0$/.test(line)), { timeoutMs: 10_000, what: 'the exporter to commit what it exported' }).catch(() => undefined);
+  const lags = await lagLines();
+  assert.ok(lags.length > 0, 'the exporter reports its consumer lag per partition');
+  for (const line of lags) assert.match(line, / 0$/, 'everything exported and committed');
 
   await stopAll([...forwarding, agent, ingester, sampler, exporter]);
 });

@@ -2,12 +2,13 @@
 // (zipkin2-api.yaml): what a Zipkin client may send and what must come back
 // unchanged through the model. "Valid" includes the canonical form of what
 // the codec maps to model fields: no tag uses a key the translation reads
-// (ZipkinAttr, the ranked remote-endpoint keys), status tags come as the
+// (ZipkinAttr, resource keys, the ranked remote-endpoint keys), status tags come as the
 // exporter specification writes them, 128-bit trace IDs have a non-zero high
 // half (Zipkin shortens the others), IPv6 text is canonical (RFC 5952, what
 // bytes read back as), and empty strings, lists and objects are left out.
 import fc from 'fast-check';
 import { ZipkinAttr } from '../../lib/protocol/zipkin/index.js';
+import { isResourceKey } from '../../lib/protocol/zipkin/attributes.js';
 import { ipv6FromBytes } from '../../lib/protocol/zipkin/ip.js';
 import { textArb } from './arbitraries.js';
 
@@ -81,7 +82,7 @@ const annotationValueArb = fc.oneof(
   },
 );
 
-const tagKeyArb = textArb.filter((k) => !RESERVED_TAG_KEYS.has(k));
+const tagKeyArb = textArb.filter((k) => !RESERVED_TAG_KEYS.has(k) && !isResourceKey(k));
 
 /** Status and scope tags in their canonical forms, besides free tags. */
 const tagsArb: fc.Arbitrary<Record<string, string>> = fc
@@ -100,9 +101,11 @@ const tagsArb: fc.Arbitrary<Record<string, string>> = fc
     fc.option(nonEmptyText, { nil: undefined }),
     fc.option(nonEmptyText, { nil: undefined }),
     fc.option(nonEmptyText, { nil: undefined }),
+    // What OpenTelemetry exporters copy from the resource onto every span.
+    fc.subarray(['host.name', 'process.pid', 'telemetry.sdk.language']).chain((keys) => fc.tuple(...keys.map((k) => fc.tuple(fc.constant(k), textArb)))),
   )
-  .map(([free, status, scopeName, scopeVersion, traceState]) => {
-    const entries: [string, string][] = [...free, ...status];
+  .map(([free, status, scopeName, scopeVersion, traceState, resource]) => {
+    const entries: [string, string][] = [...free, ...status, ...resource];
     if (scopeName !== undefined) entries.push([ZipkinAttr.SCOPE_NAME, scopeName]);
     if (scopeVersion !== undefined) entries.push([ZipkinAttr.SCOPE_VERSION, scopeVersion]);
     if (traceState !== undefined) entries.push([ZipkinAttr.TRACE_STATE, traceState]);

@@ -41,6 +41,59 @@ export const ZipkinAttr = {
   DROPPED_LINKS: 'otel.dropped_links_count',
 } as const;
 
+/**
+ * Resource attribute keys of the semantic conventions. Exporters that write
+ * resource attributes as tags on every span (the OpenTelemetry SDKs' Zipkin
+ * exporters, the Collector's, ours) make these tags; reading them back into
+ * the resource, as the Collector's receiver does, gives the SDK's resource
+ * again. Whole namespaces where the conventions define nothing but resource
+ * attributes; single keys elsewhere.
+ */
+const RESOURCE_NAMESPACES = ['service.', 'telemetry.sdk.', 'telemetry.distro.', 'host.', 'os.', 'container.', 'k8s.', 'cloud.', 'device.', 'webengine.'];
+const RESOURCE_KEYS = new Set([
+  'telemetry.auto.version',
+  'deployment.environment',
+  'deployment.environment.name',
+  'process.pid',
+  'process.parent_pid',
+  'process.executable.name',
+  'process.executable.path',
+  'process.command',
+  'process.command_line',
+  'process.command_args',
+  'process.owner',
+  'process.runtime.name',
+  'process.runtime.version',
+  'process.runtime.description',
+  'faas.name',
+  'faas.version',
+  'faas.instance',
+  'faas.max_memory',
+]);
+
+/** Answers so far: tag keys repeat on every span, the namespace scan need not. Bounded, as keys come from clients. */
+const resourceKeyCache = new Map<string, boolean>();
+const RESOURCE_KEY_CACHE_SIZE = 4_096;
+
+export function isResourceKey(key: string): boolean {
+  let yes = resourceKeyCache.get(key);
+  if (yes === undefined) {
+    yes = RESOURCE_KEYS.has(key) || RESOURCE_NAMESPACES.some((ns) => key.startsWith(ns));
+    if (resourceKeyCache.size >= RESOURCE_KEY_CACHE_SIZE) resourceKeyCache.clear();
+    resourceKeyCache.set(key, yes);
+  }
+  return yes;
+}
+
+const UINT32_TEXT = /^[1-9]\d{0,9}$/;
+
+/** A dropped count tag's value as a positive uint32, or undefined when it is not one in canonical decimal. */
+export function countFromTag(text: string): number | undefined {
+  if (!UINT32_TEXT.test(text)) return undefined;
+  const n = Number(text);
+  return n <= 0xffff_ffff ? n : undefined;
+}
+
 /** An attribute value as a Zipkin tag: primitives as text, booleans lowercase, arrays and maps as JSON. */
 export function tagText(v: AnyValue): string {
   switch (v.kind) {

@@ -17,6 +17,10 @@ export interface ZipkinEndpoint {
   port: number;
 }
 
+export function isEmptyEndpoint(e: ZipkinEndpoint): boolean {
+  return e.serviceName === '' && e.ipv4 === '' && e.ipv6 === '' && e.port === 0;
+}
+
 export interface ZipkinAnnotation {
   /** Microseconds since the Unix epoch. */
   timestamp: bigint;

@@ -17,8 +17,7 @@
 // | incomplete RPC (cs without cr, ...)  | start from cs/sr; cr/ss kept as annotations            |
 //
 // Negative derived durations read as absent, as Zipkin clamps them to zero.
-import { isEmptyEndpoint } from './json-read.js';
-import type { V1Annotation, V1Span, ZipkinAnnotation, ZipkinEndpoint, ZipkinKind, ZipkinSpan } from './types.js';
+import { isEmptyEndpoint, type V1Annotation, type V1Span, type ZipkinAnnotation, type ZipkinEndpoint, type ZipkinKind, type ZipkinSpan } from './types.js';
 
 interface Builder {
   localEndpoint: ZipkinEndpoint | undefined;
@@ -164,7 +163,7 @@ export function v1ToV2(source: V1Span): ZipkinSpan[] {
     }
     consumer.shared = true;
     consumer.timestamp = (wr ?? mr).timestamp;
-    consumer.duration = wr !== undefined ? clamp(mr.timestamp - wr.timestamp) : 0n;
+    if (wr !== undefined) consumer.duration = clamp(mr.timestamp - wr.timestamp);
     producer.timestamp = ms.timestamp;
     producer.duration = ws !== undefined ? clamp(ws.timestamp - ms.timestamp) : 0n;
   } else if (ms !== undefined) {

@@ -5,12 +5,32 @@
 // an unexpected type and unknown fields are skipped, as Thrift readers do.
 import thrift from 'thrift';
 import type { Int64, TProtocol, TTransport } from 'thrift';
-import { at, invalid, mapAt, within } from './errors.js';
+import { at, invalid, within } from './errors.js';
 import { ipv4FromInt, ipv6FromBytes } from './ip.js';
-import { MAX_MICROS, type V1Annotation, type V1BinaryAnnotation, type V1Span, type ZipkinEndpoint } from './types.js';
+import { isEmptyEndpoint, MAX_MICROS, type V1Annotation, type V1BinaryAnnotation, type V1Span, type ZipkinEndpoint } from './types.js';
 
 /** Thrift's wire type IDs (Thrift.Type), as the protocol reports them. */
 const T = { STOP: 0, BOOL: 2, BYTE: 3, DOUBLE: 4, I16: 6, I32: 8, I64: 10, STRING: 11, STRUCT: 12, MAP: 13, SET: 14, LIST: 15 } as const;
+
+/** A field's id and wire type in one number, for a switch over the fields a struct reads. */
+const F = (id: number, type: number): number => (id << 4) | type;
+
+/** The fields read, by F(id, type) as zipkinCore.thrift numbers and types them. */
+const SPAN = {
+  TRACE_ID: F(1, T.I64),
+  NAME: F(3, T.STRING),
+  ID: F(4, T.I64),
+  PARENT_ID: F(5, T.I64),
+  ANNOTATIONS: F(6, T.LIST),
+  BINARY_ANNOTATIONS: F(8, T.LIST),
+  DEBUG: F(9, T.BOOL),
+  TIMESTAMP: F(10, T.I64),
+  DURATION: F(11, T.I64),
+  TRACE_ID_HIGH: F(12, T.I64),
+} as const;
+const ENDPOINT = { IPV4: F(1, T.I32), PORT: F(2, T.I16), SERVICE_NAME: F(3, T.STRING), IPV6: F(4, T.STRING) } as const;
+const ANNOTATION = { TIMESTAMP: F(1, T.I64), VALUE: F(2, T.STRING), HOST: F(3, T.STRUCT) } as const;
+const BINARY = { KEY: F(1, T.STRING), VALUE: F(2, T.STRING), TYPE: F(3, T.I32), HOST: F(4, T.STRUCT) } as const;
 
 /** BinaryAnnotation.annotation_type (zipkinCore.thrift's AnnotationType). */
 const AnnotationType = { BOOL: 0, BYTES: 1, I16: 2, I32: 3, I64: 4, DOUBLE: 5, STRING: 6 } as const;
@@ -77,7 +97,7 @@ function skip(p: TProtocol, type: number, depth: number): void {
       p.getTransport().read(8);
       return;
     case T.STRING:
-      p.readBinary();
+      readBytes(p);
       return;
     case T.STRUCT:
       for (let f = p.readFieldBegin(); f.ftype !== T.STOP; f = p.readFieldBegin()) skip(p, f.ftype, depth + 1);
@@ -101,13 +121,28 @@ function skip(p: TProtocol, type: number, depth: number): void {
   }
 }
 
-/** Reads each field that `fields` has a reader for (by id and type), skipping the rest. */
-function readStruct(p: TProtocol, fields: Record<number, [type: number, read: () => void]>): void {
+/**
+ * Calls `read` with each field's F(id, type); a field it does not take
+ * (returns false: an unknown id, or a known one of another type) is skipped.
+ * One callback per struct, rather than one per field, keeps allocation low.
+ */
+function readFields(p: TProtocol, read: (field: number) => boolean): void {
   for (let f = p.readFieldBegin(); f.ftype !== T.STOP; f = p.readFieldBegin()) {
-    const field = fields[f.fid];
-    if (field !== undefined && field[0] === f.ftype) field[1]();
-    else skip(p, f.ftype, 1);
+    if (!read(F(f.fid, f.ftype))) skip(p, f.ftype, 1);
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A binary field, as a view into the body (callers convert it at once). Not
+ * the runtime's readBinary, which makes an empty value with the deprecated
+ * `new Buffer(0)`, whose deprecation check costs a stack trace every time.
+ */
+function readBytes(p: TProtocol): Buffer {
+  const length = p.readI32();
+  if (length < 0) throw invalid('', `binary length must not be negative, got ${length}`);
+  return length === 0 ? EMPTY : p.getTransport().read(length);
 }
 
 const i64 = (n: Int64): bigint => n.buffer.readBigInt64BE(n.offset);
@@ -119,13 +154,21 @@ function micros(n: bigint, path: string): bigint {
   return n;
 }
 
-/** A list<struct> field: its elements read by `read`, located by index. */
-function readList<R>(p: TProtocol, path: string, read: () => R): R[] {
+/** A list<struct> field: its elements read by `read`, an error located by index. */
+function readList<R>(p: TProtocol, path: string, read: (p: TProtocol) => R): R[] {
   const l = p.readListBegin();
   if (l.etype !== T.STRUCT) throw invalid(path, `must be a list of structs, got element type ${l.etype}`);
   if (l.size < 0) throw invalid(path, `list size must not be negative, got ${l.size}`);
   p.getTransport().ensureAvailable(l.size);
-  return mapAt(Array.from({ length: l.size }), path, read);
+  const out = new Array<R>(l.size);
+  for (let i = 0; i < l.size; i++) {
+    try {
+      out[i] = read(p);
+    } catch (err) {
+      throw within(err, `${path}[${i}]`);
+    }
+  }
+  return out;
 }
 
 function readSpan(p: TProtocol): V1Span {
@@ -139,17 +182,41 @@ function readSpan(p: TProtocol): V1Span {
   let debug = false;
   let annotations: V1Annotation[] = [];
   let binaryAnnotations: V1BinaryAnnotation[] = [];
-  readStruct(p, {
-    1: [T.I64, () => (low = i64Hex(p.readI64()))],
-    3: [T.STRING, () => (name = p.readString())],
-    4: [T.I64, () => (id = i64Hex(p.readI64()))],
-    5: [T.I64, () => (parentId = i64Hex(p.readI64()))],
-    6: [T.LIST, () => (annotations = readList(p, 'annotations', () => readAnnotation(p)))],
-    8: [T.LIST, () => (binaryAnnotations = readList(p, 'binaryAnnotations', () => readBinaryAnnotation(p)))],
-    9: [T.BOOL, () => (debug = p.readBool())],
-    10: [T.I64, () => (timestamp = micros(i64(p.readI64()), 'timestamp'))],
-    11: [T.I64, () => (duration = micros(i64(p.readI64()), 'duration'))],
-    12: [T.I64, () => (high = i64Hex(p.readI64()))],
+  readFields(p, (field) => {
+    switch (field) {
+      case SPAN.TRACE_ID:
+        low = i64Hex(p.readI64());
+        return true;
+      case SPAN.NAME:
+        name = p.readString();
+        return true;
+      case SPAN.ID:
+        id = i64Hex(p.readI64());
+        return true;
+      case SPAN.PARENT_ID:
+        parentId = i64Hex(p.readI64());
+        return true;
+      case SPAN.ANNOTATIONS:
+        annotations = readList(p, 'annotations', readAnnotation);
+        return true;
+      case SPAN.BINARY_ANNOTATIONS:
+        binaryAnnotations = readList(p, 'binaryAnnotations', readBinaryAnnotation);
+        return true;
+      case SPAN.DEBUG:
+        debug = p.readBool();
+        return true;
+      case SPAN.TIMESTAMP:
+        timestamp = micros(i64(p.readI64()), 'timestamp');
+        return true;
+      case SPAN.DURATION:
+        duration = micros(i64(p.readI64()), 'duration');
+        return true;
+      case SPAN.TRACE_ID_HIGH:
+        high = i64Hex(p.readI64());
+        return true;
+      default:
+        return false;
+    }
   });
   if (low === '') throw invalid('traceId', 'is required');
   const traceId = high === '' || high === ZERO_ID ? low : high + low;
@@ -172,29 +239,49 @@ function readSpan(p: TProtocol): V1Span {
 
 function readEndpoint(p: TProtocol): ZipkinEndpoint | undefined {
   const e: ZipkinEndpoint = { serviceName: '', ipv4: '', ipv6: '', port: 0 };
-  readStruct(p, {
-    1: [T.I32, () => (e.ipv4 = ((n) => (n === 0 ? '' : ipv4FromInt(n)))(p.readI32()))],
-    // An i16 that Zipkin reads as unsigned: ports above 32767 arrive negative.
-    2: [T.I16, () => (e.port = p.readI16() & 0xffff)],
-    3: [T.STRING, () => (e.serviceName = p.readString())],
-    4: [
-      T.STRING,
-      () => {
-        const b = p.readBinary();
+  readFields(p, (field) => {
+    switch (field) {
+      case ENDPOINT.IPV4: {
+        const n = p.readI32();
+        e.ipv4 = n === 0 ? '' : ipv4FromInt(n);
+        return true;
+      }
+      case ENDPOINT.PORT:
+        // An i16 that Zipkin reads as unsigned: ports above 32767 arrive negative.
+        e.port = p.readI16() & 0xffff;
+        return true;
+      case ENDPOINT.SERVICE_NAME:
+        e.serviceName = p.readString();
+        return true;
+      case ENDPOINT.IPV6: {
+        const b = readBytes(p);
         if (b.length !== 0 && b.length !== 16) throw invalid('ipv6', `must be empty or 16 bytes, got ${b.length} bytes`);
         e.ipv6 = b.length === 16 ? ipv6FromBytes(b) : '';
-      },
-    ],
+        return true;
+      }
+      default:
+        return false;
+    }
   });
-  return e.serviceName === '' && e.ipv4 === '' && e.ipv6 === '' && e.port === 0 ? undefined : e;
+  return isEmptyEndpoint(e) ? undefined : e;
 }
 
 function readAnnotation(p: TProtocol): V1Annotation {
   const a: V1Annotation = { timestamp: 0n, value: '', endpoint: undefined };
-  readStruct(p, {
-    1: [T.I64, () => (a.timestamp = micros(i64(p.readI64()), 'timestamp'))],
-    2: [T.STRING, () => (a.value = p.readString())],
-    3: [T.STRUCT, () => (a.endpoint = at('host', () => readEndpoint(p)))],
+  readFields(p, (field) => {
+    switch (field) {
+      case ANNOTATION.TIMESTAMP:
+        a.timestamp = micros(i64(p.readI64()), 'timestamp');
+        return true;
+      case ANNOTATION.VALUE:
+        a.value = p.readString();
+        return true;
+      case ANNOTATION.HOST:
+        a.endpoint = at('host', () => readEndpoint(p));
+        return true;
+      default:
+        return false;
+    }
   });
   return a;
 }
@@ -209,14 +296,26 @@ const ADDRESS_KEYS = new Set(['ca', 'sa', 'ma']);
  */
 function readBinaryAnnotation(p: TProtocol): V1BinaryAnnotation {
   let key = '';
-  let value: Buffer = Buffer.alloc(0);
+  let value: Buffer = EMPTY;
   let type: number = AnnotationType.STRING;
   let endpoint: ZipkinEndpoint | undefined;
-  readStruct(p, {
-    1: [T.STRING, () => (key = p.readString())],
-    2: [T.STRING, () => (value = p.readBinary())],
-    3: [T.I32, () => (type = p.readI32())],
-    4: [T.STRUCT, () => (endpoint = at('host', () => readEndpoint(p)))],
+  readFields(p, (field) => {
+    switch (field) {
+      case BINARY.KEY:
+        key = p.readString();
+        return true;
+      case BINARY.VALUE:
+        value = readBytes(p);
+        return true;
+      case BINARY.TYPE:
+        type = p.readI32();
+        return true;
+      case BINARY.HOST:
+        endpoint = at('host', () => readEndpoint(p));
+        return true;
+      default:
+        return false;
+    }
   });
   const sized = (n: number): Buffer => {
     if (value.length !== n) throw invalid('value', `must be ${n} bytes for annotation type ${type}, got ${value.length} bytes`);

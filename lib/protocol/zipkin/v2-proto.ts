@@ -7,7 +7,7 @@ import { decodeMessage } from '../otlp/proto-decode.js';
 import { invalid, mapAt } from './errors.js';
 import { ipv4FromBytes, ipv4ToBytes, ipv6FromBytes, ipv6ToBytes } from './ip.js';
 import { ListOfSpansType } from './proto-root.js';
-import { MAX_MICROS, ZipkinKind, type ZipkinAnnotation, type ZipkinEndpoint, type ZipkinSpan } from './types.js';
+import { isEmptyEndpoint, MAX_MICROS, ZipkinKind, type ZipkinAnnotation, type ZipkinEndpoint, type ZipkinSpan } from './types.js';
 
 interface PbEndpoint {
   serviceName?: string;
@@ -95,14 +95,15 @@ function endpointFromPb(e: PbEndpoint | null | undefined, path: string): ZipkinE
   const port = e.port ?? 0;
   if (v4.length !== 0 && v4.length !== 4) throw invalid(`${path}.ipv4`, `must be empty or 4 bytes, got ${v4.length} bytes`);
   if (v6.length !== 0 && v6.length !== 16) throw invalid(`${path}.ipv6`, `must be empty or 16 bytes, got ${v6.length} bytes`);
-  if (port < 0 || port > 0xffff) throw invalid(`${path}.port`, `must be a port number (0 to 65535), got ${port}`);
+  if (port > 0xffff) throw invalid(`${path}.port`, `must be a port number (0 to 65535), got ${port}`);
   const out = {
     serviceName: e.serviceName ?? '',
     ipv4: v4.length === 4 ? ipv4FromBytes(v4) : '',
     ipv6: v6.length === 16 ? ipv6FromBytes(v6) : '',
-    port,
+    // Negative is absent, as in JSON (json-read.ts).
+    port: port < 0 ? 0 : port,
   };
-  return out.serviceName === '' && out.ipv4 === '' && out.ipv6 === '' && port === 0 ? undefined : out;
+  return isEmptyEndpoint(out) ? undefined : out;
 }
 
 // ---- writing ----

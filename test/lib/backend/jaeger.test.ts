@@ -189,7 +189,7 @@ test('no spans: nothing is sent; metrics are refused for good, since Jaeger carr
 test('configuration: jaeger needs an endpoint, consumes traces only by default, refuses metrics, and is built by the registry', async () => {
   assert.deepEqual(backendProblems([{ name: 'j', type: 'jaeger' }]), ['[0].endpoint: required for type jaeger']);
   assert.deepEqual(backendProblems([{ name: 'j', type: 'jaeger', endpoint: 'c:14250', signals: ['traces', 'metrics'] }]), [
-    '[0].signals: Jaeger carries traces only: use [traces] (got ["traces","metrics"])',
+    '[0].signals: type jaeger carries only traces (got ["traces","metrics"])',
   ]);
   assert.deepEqual(backendProblems([{ name: 'j', type: 'jaeger', endpoint: 'c:14250', numStreams: 2 }]).length, 1);
   assert.deepEqual(normaliseBackends([{ name: 'j', type: 'jaeger', endpoint: 'c:14250' }])[0]!.signals, ['traces']);

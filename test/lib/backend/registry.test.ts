@@ -13,12 +13,13 @@ test('every registered name builds a backend of that type', async () => {
     backendFactories.otlphttp({ endpoint: 'http://127.0.0.1:4318' }, deps),
     backendFactories.file({ path: path.join(os.tmpdir(), 'ocsvc-registry-unused.jsonl') }, deps),
     backendFactories.debug({}, deps),
+    backendFactories.zipkin({ endpoint: 'http://127.0.0.1:9411' }, deps),
   ];
   assert.deepEqual(
     built.map((b) => b.type),
-    ['otlp', 'otlphttp', 'file', 'debug'],
+    ['otlp', 'otlphttp', 'file', 'debug', 'zipkin'],
   );
-  assert.deepEqual([...backendTypes].sort(), ['debug', 'file', 'jaeger', 'opencensus', 'otlp', 'otlphttp']);
+  assert.deepEqual([...backendTypes].sort(), ['debug', 'file', 'jaeger', 'opencensus', 'otlp', 'otlphttp', 'zipkin']);
   for (const b of built) await b.close();
 });
 
@@ -31,7 +32,8 @@ test('the debug backend logs through deps.log unless given its own log', async (
 
 test('isBackendType accepts registered names only', () => {
   assert.equal(isBackendType('otlphttp'), true);
-  assert.equal(isBackendType('zipkin'), false);
+  assert.equal(isBackendType('zipkin'), true);
+  assert.equal(isBackendType('smtp'), false);
   assert.equal(isBackendType('toString'), false);
 });
 

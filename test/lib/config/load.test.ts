@@ -72,7 +72,7 @@ test('all problems are reported at once, each with its key path, the bad value a
     'exporter.backends[0].endpoint: required for type otlp',
     'exporter.backends[1].colour: not a key of type smtp (allowed: name, type, signals)',
     'exporter.backends[1].name: "a" is used twice; names must be unique',
-    'exporter.backends[1].type: must be one of otlp, otlphttp, file, debug, opencensus, jaeger (got "smtp")',
+    'exporter.backends[1].type: must be one of otlp, otlphttp, file, debug, opencensus, jaeger, zipkin (got "smtp")',
     'kafka.brokers: must be host:port, e.g. 0.0.0.0:4317 (got ["nohost"])',
     'kafka.partitions: must be an integer >= 1 (got -2)',
     'kafka.requestTimeoutMs: must be an integer >= 1 (got "soon" from OCSVC_KAFKA_REQUEST_TIMEOUT_MS)',

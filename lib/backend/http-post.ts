@@ -1,0 +1,114 @@
+// One HTTP POST of an export body, for every backend that speaks HTTP (OTLP/HTTP,
+// Zipkin): node:http with keep-alive so that every export reuses a warm
+// connection, optional gzip, a bound on the whole request, the caller's abort
+// signal, and a bounded read of the answer. Failures before an answer are
+// retryable (refused, reset, timed out: the backend may be back soon); what an
+// answer means is for the caller to say.
+import http from 'node:http';
+import https from 'node:https';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { OcsvcError, errorMessage } from '../errors.js';
+import { linkSignals } from './abort.js';
+import { ABORTED, type ExportResult } from './backend.js';
+
+export interface HttpPostOptions {
+  /** Names the backend in errors. */
+  name: string;
+  /** Sent with every request; Content-Type, Content-Encoding and Content-Length are ours. */
+  headers?: Record<string, string>;
+  gzip: boolean;
+  /** Bound on one request, from connecting to the last byte of the answer. */
+  timeoutMs: number;
+}
+
+export interface HttpAnswer {
+  statusCode: number;
+  contentType: string;
+  retryAfter: string | undefined;
+  /** At most MAX_RESPONSE_BYTES of it. */
+  body: Buffer;
+}
+
+export type PostOutcome = { answered: true; answer: HttpAnswer } | { answered: false; result: ExportResult };
+
+/** Answers bigger than this are cut: only a partial success or an error message is read from them. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+const MAX_REASON_CHARS = 300;
+
+const gzip = promisify(zlib.gzip);
+
+export class HttpPoster {
+  private readonly httpAgent = new http.Agent({ keepAlive: true });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  private readonly headers: Record<string, string>;
+  private closed = false;
+
+  constructor(private readonly options: HttpPostOptions) {
+    this.headers = { 'user-agent': 'ocsvc', ...options.headers };
+  }
+
+  async post(url: URL, payload: Uint8Array | string, contentType: string, signal: AbortSignal): Promise<PostOutcome> {
+    if (this.closed) throw new OcsvcError('BACKEND_CLOSED', `${this.options.name}: export after close`);
+    if (signal.aborted) return { answered: false, result: ABORTED };
+    let body: Uint8Array = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    const headers: Record<string, string> = { ...this.headers, 'content-type': contentType };
+    if (this.options.gzip) {
+      body = await gzip(body);
+      headers['content-encoding'] = 'gzip';
+    }
+    headers['content-length'] = String(body.byteLength);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.options.timeoutMs);
+    const linked = linkSignals([signal, timeout.signal]);
+    try {
+      const agent = url.protocol === 'https:' ? this.httpsAgent : this.httpAgent;
+      return { answered: true, answer: await request(url, { method: 'POST', headers, agent }, body, linked.signal) };
+    } catch (err) {
+      if (signal.aborted) return { answered: false, result: ABORTED };
+      if (timeout.signal.aborted) return { answered: false, result: { status: 'retryable', reason: `timed out after ${this.options.timeoutMs} ms` } };
+      // Refused, reset or unresolvable: the backend may be back soon.
+      return { answered: false, result: { status: 'retryable', reason: errorMessage(err) } };
+    } finally {
+      clearTimeout(timer);
+      linked.dispose();
+    }
+  }
+
+  /** Destroys the connection pools; later posts throw. */
+  close(): void {
+    this.closed = true;
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+function request(url: URL, options: http.RequestOptions, body: Uint8Array, signal: AbortSignal): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? https.request : http.request;
+    const req = send(url, { ...options, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (size < MAX_RESPONSE_BYTES) chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.on('error', reject);
+      res.on('end', () =>
+        resolve({
+          statusCode: res.statusCode ?? 0,
+          contentType: res.headers['content-type'] ?? '',
+          retryAfter: res.headers['retry-after'],
+          body: Buffer.concat(chunks),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** An answer's text cut to a length fit for a log line or a metric's reason. */
+export function clip(text: string): string {
+  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}…` : text;
+}

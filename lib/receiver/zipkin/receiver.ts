@@ -1,0 +1,160 @@
+// The Zipkin receiver (9411): POST /api/v2/spans in JSON or proto3 and POST
+// /api/v1/spans in JSON or Thrift, the encoding chosen by Content-Type as
+// Zipkin's own collector chooses it (absent means JSON), optionally gzip- or
+// deflate-compressed. Answers are Zipkin's: 202 with no body once the
+// consumer has accepted (the data is in Kafka); 400 with a text message
+// naming the problem; 413 past the body limit (as sent or inflated); 415 for
+// a Content-Type or Content-Encoding it cannot read; 503, or 429 when we are
+// out of room, with Retry-After; 404 and 405 from the server.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Component, closeOnce } from '../../lifecycle.js';
+import { spanCount, type Traces } from '../../model/index.js';
+import type { Outcome, TelemetryConsumer } from '../../pipeline/consumer.js';
+import { decodeZipkinV1Json, decodeZipkinV1Thrift, decodeZipkinV2Json, decodeZipkinV2Proto } from '../../protocol/zipkin/index.js';
+import type { Registry } from '../../telemetry/stats.js';
+import { DEFAULT_MAX_BODY_BYTES, mediaType, readBody } from '../body.js';
+import { HttpServer, send, type HttpHandler } from '../http-server.js';
+import { consumeCounted, malformed, type ExportDeps } from '../otlp/export.js';
+import { httpStatusFor, outcomeMessage, retryAfterSeconds } from '../outcome.js';
+
+export interface ZipkinReceiverOptions {
+  /** 'host:port'; Zipkin's default is '0.0.0.0:9411'. Port 0 picks a free port. */
+  endpoint: string;
+  consumer: TelemetryConsumer;
+  registry: Registry;
+  /** Component name in self-metrics; default 'zipkin'. */
+  name?: string;
+  /** Largest body accepted, both as sent and once decompressed; default 4 MiB. */
+  maxRequestBytes?: number;
+  /** Most a body may inflate, as a multiple of its compressed size (see ../body.ts). */
+  maxInflateRatio?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  /** close() waits this long for requests in flight; default 5 s. */
+  closeTimeoutMs?: number;
+  /** Told about unexpected failures (answered with 500). */
+  onError?: (err: unknown) => void;
+}
+
+/** One encoding of one API version: the media types that select it and its decoder. */
+interface Encoding {
+  /** Names the encoding in error messages: "malformed Zipkin v2 JSON request: ...". */
+  label: string;
+  mediaTypes: readonly string[];
+  decode: (body: Uint8Array) => Traces;
+}
+
+interface Api {
+  path: string;
+  /** ReceiveContext.protocol. */
+  protocol: string;
+  /** What an absent Content-Type means: JSON, as in Zipkin's collector. */
+  encodings: readonly Encoding[];
+}
+
+const JSON_TYPES = ['application/json', ''] as const;
+
+const V2: Api = {
+  path: '/api/v2/spans',
+  protocol: 'zipkin/v2',
+  encodings: [
+    { label: 'Zipkin v2 JSON', mediaTypes: JSON_TYPES, decode: decodeZipkinV2Json },
+    { label: 'Zipkin v2 protobuf', mediaTypes: ['application/x-protobuf', 'application/protobuf'], decode: decodeZipkinV2Proto },
+  ],
+};
+
+const V1: Api = {
+  path: '/api/v1/spans',
+  protocol: 'zipkin/v1',
+  encodings: [
+    { label: 'Zipkin v1 JSON', mediaTypes: JSON_TYPES, decode: decodeZipkinV1Json },
+    { label: 'Zipkin v1 Thrift', mediaTypes: ['application/x-thrift', 'application/vnd.apache.thrift.binary'], decode: decodeZipkinV1Thrift },
+  ],
+};
+
+const TEXT = 'text/plain; charset=utf-8';
+
+export class ZipkinReceiver implements Component {
+  readonly name: string;
+  readonly close: () => Promise<void>;
+  private readonly server: HttpServer;
+
+  constructor(options: ZipkinReceiverOptions) {
+    this.name = options.name ?? 'zipkin';
+    const deps: ExportDeps = { consumer: options.consumer, registry: options.registry, stats: options.registry.component(this.name, 'receiver') };
+    const bounds = { maxBytes: options.maxRequestBytes ?? DEFAULT_MAX_BODY_BYTES, maxInflateRatio: options.maxInflateRatio };
+    this.server = new HttpServer({
+      name: this.name,
+      endpoint: options.endpoint,
+      headersTimeoutMs: options.headersTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+      closeTimeoutMs: options.closeTimeoutMs,
+      onError: options.onError,
+      routes: [V2, V1].map((api) => ({ path: api.path, methods: ['POST'], handle: spansHandler(api, deps, bounds) })),
+    });
+    this.close = closeOnce(() => this.server.close());
+  }
+
+  /** The bound port; only after start(). */
+  get port(): number {
+    return this.server.port;
+  }
+
+  start(): Promise<void> {
+    return this.server.start();
+  }
+}
+
+function encodingOf(api: Api, req: IncomingMessage): Encoding | undefined {
+  const type = mediaType(req);
+  return api.encodings.find((e) => e.mediaTypes.includes(type));
+}
+
+function spansHandler(api: Api, deps: ExportDeps, bounds: { maxBytes: number; maxInflateRatio?: number }): HttpHandler {
+  const accepted = api.encodings.flatMap((e) => e.mediaTypes.filter((t) => t !== '')).join(' or ');
+  return async (req, res) => {
+    const encoding = encodingOf(api, req);
+    if (encoding === undefined) {
+      // The body is unread: close rather than drain an upload we will not use.
+      const message = `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} on ${api.path}; use ${accepted}`;
+      send(res, 415, TEXT, `${message}\n`, { connection: 'close' });
+      return;
+    }
+    const body = await readBody(req, bounds);
+    if (!body.ok) {
+      if (body.status === 'aborted') return;
+      send(res, body.status, TEXT, `${body.message}\n`, body.status === 413 ? { connection: 'close' } : {});
+      return;
+    }
+    answer(res, await receive(api, encoding, body.body, req, deps));
+  };
+}
+
+async function receive(api: Api, encoding: Encoding, body: Uint8Array, req: IncomingMessage, deps: ExportDeps): Promise<Outcome> {
+  let traces: Traces;
+  try {
+    traces = encoding.decode(body);
+  } catch (err) {
+    return malformed(deps, 'traces', `malformed ${encoding.label} request`, err);
+  }
+  const spans = spanCount(traces);
+  // An empty list (a reporter's idle flush) is accepted without troubling the pipeline.
+  if (spans === 0) return { status: 'ok' };
+  const ctx = { protocol: api.protocol, peer: req.socket.remoteAddress, receivedAtMs: Date.now() };
+  return consumeCounted(deps, 'traces', spans, () => deps.consumer.consumeTraces(traces, ctx));
+}
+
+function answer(res: ServerResponse, outcome: Outcome): void {
+  if (outcome.status === 'ok') {
+    send(res, 202, TEXT, '');
+    return;
+  }
+  const message = `${outcomeMessage(outcome)}\n`;
+  if (outcome.status === 'rejected') {
+    send(res, httpStatusFor(outcome), TEXT, message);
+    return;
+  }
+  send(res, httpStatusFor(outcome), TEXT, message, { 'retry-after': String(retryAfterSeconds(outcome.retryAfterMs)) });
+}
