@@ -12,6 +12,7 @@ COPY exporter exporter
 COPY lib lib
 COPY bin bin
 COPY proto proto
+COPY lua lua
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
@@ -21,6 +22,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/proto proto
+COPY --from=build /app/lua lua
 USER node
 # OTLP gRPC/HTTP, health, self-metrics, operator page
 EXPOSE 4317 4318 13133 8888 55679
