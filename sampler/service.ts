@@ -6,22 +6,26 @@ import { kafkaBus, topicsStep } from '../lib/service/kafka.js';
 import { assemble, createRuntime, type Runtime, type Service } from '../lib/service/runtime.js';
 import { RedisDecisionStore } from '../lib/store/redis-store.js';
 import type { DecisionStore } from '../lib/store/store.js';
-import { policies } from './policy.js';
+import { PolicySet } from './policy-set.js';
 import { Sampler } from './sampler.js';
 
 export function samplerPart(rt: Runtime, section: SamplerSection, bus: Bus, store: DecisionStore, topics: TopicsSection): Sampler {
   return new Sampler({
     bus,
     store,
-    policy: policies[section.policy](),
+    policies: PolicySet.fromConfig(section.policies),
     groupId: section.groupId,
     topics,
     decisionWaitMs: section.decisionWaitMs,
+    rootQuietMs: section.rootQuietMs,
+    maxSpansPerTrace: section.maxSpansPerTrace,
+    maxBytesPerTrace: section.maxBytesPerTrace,
     decisionTtlMs: section.decisionTtlMs,
     tickMs: section.tickMs,
     maxBufferedBytes: section.maxBufferedBytes,
     decideOnShutdown: section.decideOnShutdown,
     registry: rt.registry,
+    panels: rt.panels,
     log: rt.log.child({ component: 'sampler' }),
   });
 }

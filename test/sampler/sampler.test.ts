@@ -22,7 +22,8 @@ import { Registry } from '../../lib/telemetry/stats.js';
 import { uniqueName } from '../harness/env.js';
 import { waitFor } from '../harness/wait-for.js';
 import { traceIdN } from '../helpers/fixtures.js';
-import { policies } from '../../sampler/policy.js';
+import { DEFAULT_POLICIES } from '../../lib/config/policies.js';
+import { PolicySet } from '../../sampler/policy-set.js';
 import { SAMPLED_BY_HEADER, Sampler, type SamplerOptions } from '../../sampler/sampler.js';
 import { FakeClock, FlakyStore, RecordingBus, T0, captureLog, collect, part, traceOf, whole, type CapturedLog } from './harness.js';
 
@@ -68,7 +69,7 @@ async function setup(t: TestContext, o: { partitions?: number; bus?: MemoryBusOp
     const sampler = new Sampler({
       bus: recording,
       store,
-      policy: policies.always_sample(),
+      policies: PolicySet.fromConfig(DEFAULT_POLICIES),
       groupId,
       topics,
       decisionWaitMs: WAIT_MS,
@@ -516,7 +517,7 @@ void test('close() is safe twice and without start()', async (t) => {
   assert.equal(sampler.close(), p1);
   await p1;
   const never = new Sampler({
-    bus: rig.bus, store: rig.store, policy: policies.always_sample(), groupId: uniqueName('g'), topics: rig.topics,
+    bus: rig.bus, store: rig.store, policies: PolicySet.fromConfig(DEFAULT_POLICIES), groupId: uniqueName('g'), topics: rig.topics,
     decisionWaitMs: 1, decisionTtlMs: 1, tickMs: 1, maxBufferedBytes: 1, decideOnShutdown: true,
     registry: new Registry(), log: captureLog().log,
   });
