@@ -11,7 +11,7 @@
 // counted as an error and skipped, as in the Collector.
 import type { PolicyConfig } from '../lib/config/policies.js';
 import type { Verdict } from '../lib/store/store.js';
-import { buildPolicy, Vote, type BucketSpec, type BudgetGate, type Policy, type TraceView } from './policies/index.js';
+import { buildPolicy, DEFAULT_BUILD_OPTIONS, Vote, type BucketSpec, type BudgetGate, type BuildOptions, type Policy, type TraceView } from './policies/index.js';
 import { mergeBuckets } from './policies/policy.js';
 
 /** The deciding policy of a drop that no policy voted for. */
@@ -41,9 +41,9 @@ export class PolicySet {
     this.buckets = mergeBuckets(policies);
   }
 
-  static fromConfig(configs: readonly PolicyConfig[], onError?: (policy: string, err: unknown) => void): PolicySet {
+  static fromConfig(configs: readonly PolicyConfig[], options: BuildOptions = DEFAULT_BUILD_OPTIONS, onError?: (policy: string, err: unknown) => void): PolicySet {
     return new PolicySet(
-      configs.map((c) => buildPolicy(c)),
+      configs.map((c) => buildPolicy(c, options)),
       onError,
     );
   }

@@ -13,7 +13,7 @@ export function samplerPart(rt: Runtime, section: SamplerSection, bus: Bus, stor
   return new Sampler({
     bus,
     store,
-    policies: PolicySet.fromConfig(section.policies),
+    policies: PolicySet.fromConfig(section.policies, { invertedDecisions: section.invertedDecisions }),
     groupId: section.groupId,
     topics,
     decisionWaitMs: section.decisionWaitMs,

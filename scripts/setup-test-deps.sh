@@ -50,4 +50,6 @@ interop_client() {
   fi
 }
 interop_client "${GO:-go}" go.ts test/interop/opencensus/go-client ocagent-client
+# The OpenTelemetry Collector's tail sampling processor, for the policy conformance test (a cold build takes minutes).
+interop_client "${GO:-go}" go.ts test/interop/collector/go-tailsampling collector-tailsampling
 interop_client "${PYTHON:-python3}" python.ts test/interop/opencensus/python-client/requirements.txt opencensus-python

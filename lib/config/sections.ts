@@ -74,6 +74,7 @@ export interface ReceiversSection {
 export interface SamplerSection {
   groupId: string;
   policies: PolicyConfig[];
+  invertedDecisions: boolean;
   decisionWaitMs: number;
   rootQuietMs: number;
   maxSpansPerTrace: number;
@@ -302,6 +303,11 @@ export const samplerSection = (decisionWaitMs: number) => ({
     doc: 'Sampling policies, the OpenTelemetry Collector tail_sampling list: {name, type, <type>: {...}}; see "Sampling policies" below. JSON in the environment.',
     format: 'sampling-policies',
     default: DEFAULT_POLICIES,
+  },
+  invertedDecisions: {
+    doc: 'invert_match casts the Collector\'s legacy inverted votes: an inverted not-sampled vote then overrides every keep. false: plain votes, as the Collector by default (feature gate processor.tailsamplingprocessor.disableinvertdecisions).',
+    format: 'boolean',
+    default: false,
   },
   decisionWaitMs: {
     doc: 'How long after its first span a trace is decided (the Collector\'s decision_wait).',

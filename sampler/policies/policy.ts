@@ -68,20 +68,42 @@ export function anySpan(trace: TraceView, match: (span: Span) => boolean): Vote 
   return forEachSpan(trace, match) ? Vote.sampled : Vote.notSampled;
 }
 
+/** What every policy factory is told besides its own configuration. */
+export interface BuildOptions {
+  /**
+   * invert_match casts the Collector's legacy inverted votes (inverted_sampled,
+   * inverted_not_sampled) instead of plain ones. The Collector's feature gate
+   * processor.tailsamplingprocessor.disableinvertdecisions (beta, so on by
+   * default, in v0.150.0) makes them plain; false matches that default.
+   */
+  invertedDecisions: boolean;
+}
+
+export const DEFAULT_BUILD_OPTIONS: BuildOptions = { invertedDecisions: false };
+
+/** An attribute matcher over resources and spans with the Collector's invert_match rules. */
+export interface AttributeRule {
+  key: string;
+  match: (value: KeyValue['value']) => boolean;
+  invert: boolean;
+}
+
 /**
  * An attribute filter over resources and spans, as the Collector's: without
  * invert, sampled when any resource or span attribute matches; with invert,
- * inverted_sampled when none does (a trace without the key at all included),
- * inverted_not_sampled as soon as one does.
+ * sampled when none does (a trace without the key at all included), not
+ * sampled as soon as one does; with legacy inverted votes, those two are
+ * inverted_sampled and inverted_not_sampled.
  */
-export function attributeFilter(trace: TraceView, key: string, match: (value: KeyValue['value']) => boolean, invert: boolean): Vote {
+export function attributeFilter(trace: TraceView, rule: AttributeRule, options: BuildOptions): Vote {
   const matches = (attributes: readonly KeyValue[]) => {
-    for (const kv of attributes) if (kv.key === key && match(kv.value)) return true;
+    for (const kv of attributes) if (kv.key === rule.key && rule.match(kv.value)) return true;
     return false;
   };
   const found = anyResourceOrSpan(trace, (r) => matches(r.attributes), (s) => matches(s.attributes));
-  if (invert) return found ? Vote.invertNotSampled : Vote.invertSampled;
-  return found ? Vote.sampled : Vote.notSampled;
+  if (!rule.invert) return found ? Vote.sampled : Vote.notSampled;
+  if (options.invertedDecisions) return found ? Vote.invertNotSampled : Vote.invertSampled;
+  return found ? Vote.notSampled : Vote.sampled;
 }
 
 function anyResourceOrSpan(trace: TraceView, resource: (r: Resource) => boolean, span: (s: Span) => boolean): boolean {

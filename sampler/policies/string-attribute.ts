@@ -6,15 +6,17 @@
 // JavaScript regular expressions backtrack where Go's RE2 does not: avoid
 // nested quantifiers on untrusted values.
 import type { LeafPolicyConfig } from '../../lib/config/policies.js';
-import { attributeFilter, stateless, type Policy } from './policy.js';
+import type { AnyValue } from '../../lib/model/common.js';
+import { attributeFilter, stateless, type BuildOptions, type Policy } from './policy.js';
 
 type Config = Extract<LeafPolicyConfig, { type: 'string_attribute' }>['string_attribute'];
 
 const DEFAULT_CACHE_SIZE = 128;
 
-export function stringAttribute(name: string, c: Config): Policy {
+export function stringAttribute(name: string, c: Config, options: BuildOptions): Policy {
   const matcher = c.enabled_regex_matching === true ? regexMatcher(c.values, c.cache_max_size ?? DEFAULT_CACHE_SIZE) : exactMatcher(c.values);
-  return stateless(name, (trace) => attributeFilter(trace, c.key, (v) => v.kind === 'string' && matcher(v.value), c.invert_match ?? false));
+  const rule = { key: c.key, match: (v: AnyValue) => v.kind === 'string' && matcher(v.value), invert: c.invert_match ?? false };
+  return stateless(name, (trace) => attributeFilter(trace, rule, options));
 }
 
 function exactMatcher(values: readonly string[]): (s: string) => boolean {
