@@ -54,7 +54,7 @@ export class PolicySet {
 
   evaluate(trace: TraceView, budgets: BudgetGate): PolicyOutcome {
     const first = new Map<Vote, string>();
-    const votes: (PolicyResult | undefined)[] = new Array<PolicyResult | undefined>(this.policies.length);
+    const votes: (PolicyResult | undefined)[] = this.policies.map(() => undefined);
     for (let i = 0; i < this.policies.length; i++) {
       const policy = this.policies[i]!;
       let sub: string | undefined;
