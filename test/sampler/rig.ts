@@ -13,6 +13,7 @@ import type { Traces } from '../../lib/model/trace.js';
 import { Publisher } from '../../lib/pipeline/publisher.js';
 import { encodeTracesProto } from '../../lib/protocol/otlp/index.js';
 import { MemoryDecisionStore } from '../../lib/store/memory-store.js';
+import type { DecisionStore } from '../../lib/store/store.js';
 import { createLogger } from '../../lib/telemetry/log.js';
 import { Registry } from '../../lib/telemetry/stats.js';
 import { uniqueName } from '../harness/env.js';
@@ -33,7 +34,7 @@ export interface StartedSampler {
   logs: CapturedLog;
 }
 
-export async function setup(t: TestContext, o: { partitions?: number; bus?: MemoryBusOptions } = {}) {
+export async function setup(t: TestContext, o: { partitions?: number; bus?: MemoryBusOptions; store?: DecisionStore } = {}) {
   const partitions = o.partitions ?? 4;
   const bus = new MemoryBus({ logger: createLogger({ level: 'error', stream: process.stderr }), retryBackoffMs: 10, ...o.bus });
   const topics = { spans: uniqueName('spans'), spansSampled: uniqueName('spans.sampled'), metrics: uniqueName('metrics') };
@@ -45,7 +46,7 @@ export async function setup(t: TestContext, o: { partitions?: number; bus?: Memo
   // The store runs on the test's clock too: budgets refill only when the test moves it.
   const clock = new FakeClock();
   const memoryStore = new MemoryDecisionStore({ nowMs: clock.now });
-  const store = new FlakyStore(memoryStore);
+  const store = new FlakyStore(o.store ?? memoryStore);
   await store.start();
   const groupId = uniqueName('sampler');
   const publisher = new Publisher({ bus, topics, sender: 'agent-1', stats: new Registry().component('publisher', 'agent') });
