@@ -152,3 +152,10 @@ void test('the example in docs/configuration.md loads', () => {
   const config = loadConfig('sampler', { file: file('example.yaml', yaml), env: {} });
   assert.deepEqual(config.sampler.policies.map((p) => p.name), ['errors', 'slow', 'some-of-the-rest', 'no-health-checks']);
 });
+
+void test('every YAML example in docs/sampling.md loads', () => {
+  const docs = readFileSync(new URL('../../../docs/sampling.md', import.meta.url), 'utf8');
+  const examples = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  assert.ok(examples.length >= 2);
+  for (const yaml of examples) assert.ok(loadConfig('sampler', { file: file('example.yaml', yaml), env: {} }).sampler.policies.length > 0);
+});
