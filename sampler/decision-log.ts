@@ -18,9 +18,13 @@ export interface ExplainedDecision extends TraceSummary {
   trigger: DueReason;
   /** The decision was already in the store (another sampler, an earlier owner or a replay took it): followed, not evaluated. */
   followed: boolean;
+  /** ISO 8601 time of the decision. */
   decidedAt: string;
   partition: number;
 }
+
+/** What the sampler records per decision: the time as a number, formatted only when shown. */
+export type DecisionEntry = Omit<ExplainedDecision, 'decidedAt'> & { decidedAtMs: number };
 
 export const DEFAULT_RECENT_DECISIONS = 100;
 export const PANEL_ID = 'sampler-decisions';
@@ -34,8 +38,10 @@ const HELP = {
 } as const;
 
 export class DecisionLog {
-  private readonly recent: ExplainedDecision[] = [];
+  private readonly recent: DecisionEntry[] = [];
   private next = 0;
+  /** Counter handles by label values: one Map lookup per count instead of a label set to serialise. */
+  private readonly counters = new Map<string, (n: number) => void>();
 
   constructor(
     private readonly registry: Registry,
@@ -58,12 +64,12 @@ export class DecisionLog {
     });
   }
 
-  record(d: ExplainedDecision, votes: readonly (PolicyResult | undefined)[] | undefined): void {
-    this.registry.add('ocsvc_sampler_decisions_total', HELP.decisions, { verdict: d.verdict, policy: d.policy }, 1);
-    this.registry.add('ocsvc_sampler_decision_triggers_total', HELP.triggers, { reason: d.trigger }, 1);
-    if (d.followed) this.registry.add('ocsvc_sampler_decisions_followed_total', HELP.followed, {}, 1);
+  record(d: DecisionEntry, votes: readonly (PolicyResult | undefined)[] | undefined): void {
+    this.count(`d|${d.verdict}|${d.policy}`, 'ocsvc_sampler_decisions_total', HELP.decisions, () => ({ verdict: d.verdict, policy: d.policy }));
+    this.count(`t|${d.trigger}`, 'ocsvc_sampler_decision_triggers_total', HELP.triggers, () => ({ reason: d.trigger }));
+    if (d.followed) this.count('f', 'ocsvc_sampler_decisions_followed_total', HELP.followed, () => ({}));
     votes?.forEach((vote, i) => {
-      if (vote !== undefined) this.registry.add('ocsvc_sampler_policy_votes_total', HELP.votes, { policy: this.policyNames[i]!, vote }, 1);
+      if (vote !== undefined) this.count(`v|${i}|${vote}`, 'ocsvc_sampler_policy_votes_total', HELP.votes, () => ({ policy: this.policyNames[i]!, vote }));
     });
     if (this.recent.length < this.max) this.recent.push(d);
     else this.recent[this.next] = d;
@@ -71,12 +77,18 @@ export class DecisionLog {
   }
 
   lateSpans(verdict: Verdict, spans: number): void {
-    this.registry.add('ocsvc_sampler_late_spans_total', HELP.late, { verdict }, spans);
+    this.count(`l|${verdict}`, 'ocsvc_sampler_late_spans_total', HELP.late, () => ({ verdict }), spans);
+  }
+
+  private count(key: string, name: string, help: string, labels: () => Record<string, string>, n = 1): void {
+    let add = this.counters.get(key);
+    if (add === undefined) this.counters.set(key, (add = this.registry.counter(name, help, labels())));
+    add(n);
   }
 
   /** Newest first. */
   list(): ExplainedDecision[] {
     const ordered = this.recent.length < this.max ? this.recent.slice() : [...this.recent.slice(this.next), ...this.recent.slice(0, this.next)];
-    return ordered.reverse();
+    return ordered.reverse().map(({ decidedAtMs, ...d }) => ({ ...d, decidedAt: new Date(decidedAtMs).toISOString() }));
   }
 }

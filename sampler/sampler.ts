@@ -294,7 +294,7 @@ export class Sampler implements Component {
           policy: decision.policy,
           trigger: reason,
           followed: followed.has(i),
-          decidedAt: new Date(decision.decidedAtMs).toISOString(),
+          decidedAtMs: decision.decidedAtMs,
           partition: state.partition,
           ...summarize(view),
         },

@@ -7,7 +7,6 @@
 // same traces (test/interop/collector/ checks it against the Collector's own
 // code). The salt defaults to the Collector's, "default-hash-seed".
 import type { LeafPolicyConfig } from '../../lib/config/policies.js';
-import { idToBytes } from '../../lib/model/ids.js';
 import { stateless, Vote, type Policy } from './policy.js';
 
 type Config = Extract<LeafPolicyConfig, { type: 'probabilistic' }>['probabilistic'];
@@ -74,6 +73,11 @@ function decompose(x: number): { mantissa: bigint; exponent: number } {
   return biased === 0 ? { mantissa: fraction, exponent: -1074 } : { mantissa: fraction | (1n << 52n), exponent: biased - 1075 };
 }
 
+/** The value of one lowercase hex digit's character code. */
+function hexValue(code: number): number {
+  return code <= 0x39 ? code - 0x30 : code - 0x57;
+}
+
 export function probabilistic(name: string, c: Config): Policy {
   const salt = Buffer.from(c.hash_salt === undefined || c.hash_salt === '' ? DEFAULT_HASH_SALT : c.hash_salt, 'utf8');
   const threshold = thresholdFor(c.sampling_percentage);
@@ -82,7 +86,8 @@ export function probabilistic(name: string, c: Config): Policy {
   const thresholdLo = Number(threshold & 0xffff_ffffn);
   return stateless(name, (trace) => {
     const h = { ...prefix };
-    for (const b of idToBytes(trace.traceId)) fnvStep(h, b);
+    const id = trace.traceId; // 32 lowercase hex digits (lib/model/ids.ts)
+    for (let i = 0; i < 32; i += 2) fnvStep(h, (hexValue(id.charCodeAt(i)) << 4) | hexValue(id.charCodeAt(i + 1)));
     const kept = h.hi < thresholdHi || (h.hi === thresholdHi && h.lo <= thresholdLo);
     return kept ? Vote.sampled : Vote.notSampled;
   });
