@@ -5,7 +5,9 @@
 //
 // 1. measure: evaluate every due trace with a gate that grants everything and
 //    records each request (walking every branch that could spend), which
-//    bounds what this round can spend from each bucket;
+//    bounds what this round can spend from each bucket (votes only grow with
+//    grants, so a sub-policy of an and or a drop that does not sample while
+//    measuring does not sample for real either, and may end the walk);
 // 2. take: one store call takes up to that much from each bucket (and gives
 //    back what earlier rounds took and did not use);
 // 3. evaluate for real against what was taken: a request is granted while the
@@ -26,7 +28,10 @@ import type { PolicySet } from './policy-set.js';
 export class MeasuringGate implements BudgetGate {
   readonly measuring = true;
   readonly demand = new Map<string, number>();
+  /** Requests recorded so far. */
+  requests = 0;
   take(buckets: readonly string[], amount: number): boolean {
+    this.requests++;
     for (const b of buckets) this.demand.set(b, (this.demand.get(b) ?? 0) + amount);
     return true;
   }

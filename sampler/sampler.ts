@@ -18,12 +18,12 @@ import type { Decision, DecisionStore } from '../lib/store/store.js';
 import type { Logger } from '../lib/telemetry/log.js';
 import type { Panels } from '../lib/telemetry/panels.js';
 import type { ComponentStats, Registry } from '../lib/telemetry/stats.js';
-import { BudgetRounds, MeasuringGate, NO_BUDGETS, type AllowanceGate } from './budget-round.js';
+import { BudgetRounds, type AllowanceGate } from './budget-round.js';
 import { DecisionCache } from './decision-cache.js';
 import { DecisionLog } from './decision-log.js';
 import { PartitionState, type AssemblyRules, type DueTrace } from './partition-state.js';
-import type { PolicyOutcome, PolicySet } from './policy-set.js';
-import { decodeTrace, summarize, type DecodedTrace } from './trace-view.js';
+import { evaluateRound, type EvaluatedTrace } from './evaluate-round.js';
+import type { PolicySet } from './policy-set.js';
 
 export const SAMPLED_BY_HEADER = 'ocsvc.sampled_by';
 
@@ -241,29 +241,14 @@ export class Sampler implements Component {
   }
 
   /** Evaluates the policies on every due trace (budgets taken in one store call) and records the decisions (one more). */
-  private async evaluate(decoded: DecodedTrace[]): Promise<{ outcomes: PolicyOutcome[]; gate: AllowanceGate }> {
-    let gate = NO_BUDGETS;
-    if (this.o.policies.usesBudgets) {
-      const measuring = new MeasuringGate();
-      for (const d of decoded) this.o.policies.evaluate(d.view, measuring);
-      gate = await this.budgets.open(measuring.demand);
-    }
-    const outcomes = decoded.map((d, i) => {
-      gate.forTrace(i);
-      return this.o.policies.evaluate(d.view, gate);
-    });
-    return { outcomes, gate };
-  }
-
   private async decide(due: (DueTrace & { state: PartitionState })[]): Promise<void> {
     const decidedAtMs = this.now();
-    const decoded = due.map(({ trace }) => decodeTrace(trace));
-    let outcomes: PolicyOutcome[];
+    let results: EvaluatedTrace[];
     let gate: AllowanceGate | undefined;
     let decisions: Decision[];
     try {
-      ({ outcomes, gate } = await this.evaluate(decoded));
-      const proposals = due.map(({ trace }, i) => ({ traceId: trace.traceId, decision: { verdict: outcomes[i]!.verdict, policy: outcomes[i]!.policy, decidedAtMs } }));
+      ({ results, gate } = await evaluateRound(due.map((d) => d.trace), this.o.policies, this.budgets));
+      const proposals = due.map(({ trace }, i) => ({ traceId: trace.traceId, decision: { verdict: results[i]!.outcome.verdict, policy: results[i]!.outcome.policy, decidedAtMs } }));
       decisions = await this.o.store.decide(proposals, this.o.decisionTtlMs);
     } catch (err) {
       // Without the store no decision is taken: deciding alone could split a
@@ -278,12 +263,13 @@ export class Sampler implements Component {
     this.storeDown = false;
     const followed = new Set<number>();
     decisions.forEach((d, i) => {
-      if (d.decidedAtMs !== decidedAtMs || d.policy !== outcomes[i]!.policy || d.verdict !== outcomes[i]!.verdict) followed.add(i);
+      const own = results[i]!.outcome;
+      if (d.decidedAtMs !== decidedAtMs || d.policy !== own.policy || d.verdict !== own.verdict) followed.add(i);
     });
     this.budgets.close(gate, followed);
     due.forEach(({ state, trace, reason }, i) => {
       const decision = decisions[i]!;
-      const { view, good, bad } = decoded[i]!;
+      const { outcome, summary, spans, good, bad } = results[i]!;
       this.cache.set(trace.traceId, decision);
       state.remove(trace);
       if (this.partitions.get(`${state.topic}/${state.partition}`) !== state) return; // revoked meanwhile
@@ -296,16 +282,16 @@ export class Sampler implements Component {
           followed: followed.has(i),
           decidedAtMs: decision.decidedAtMs,
           partition: state.partition,
-          ...summarize(view),
+          ...summary,
         },
-        outcomes[i]!.votes,
+        outcome.votes,
       );
       for (const b of bad) {
         this.stats.dropped(b.spans, 'undecodable_record', 'traces');
         this.o.log.warn('dropping a record that does not decode', { topic: b.record.topic, partition: b.record.partition, offset: String(b.record.offset) });
       }
-      if (decision.verdict === 'keep' && good.length > 0) this.forward(state, good, view.spanCount, trace.firstOffset, decision.policy);
-      else if (decision.verdict === 'drop') this.stats.dropped(view.spanCount, 'sampled_out', 'traces');
+      if (decision.verdict === 'keep' && good.length > 0) this.forward(state, good, spans, trace.firstOffset, decision.policy);
+      else if (decision.verdict === 'drop') this.stats.dropped(spans, 'sampled_out', 'traces');
     });
   }
 

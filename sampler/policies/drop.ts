@@ -11,9 +11,11 @@ export function drop(name: string, subs: readonly Policy[]): Policy {
       let result: Vote = Vote.dropped;
       for (const sub of subs) {
         const vote = sub.evaluate(trace, budgets);
+        // Also while measuring budgets: a vote only grows with grants, so it
+        // will not sample for real either, and the real walk stops here too.
         if (vote === Vote.notSampled || vote === Vote.invertNotSampled) {
           result = Vote.notSampled;
-          if (!budgets.measuring) break;
+          break;
         }
       }
       return result;

@@ -10,7 +10,20 @@ import { MemoryDecisionStore } from '../../lib/store/memory-store.js';
 import { BudgetRounds, MeasuringGate } from '../../sampler/budget-round.js';
 import { PolicySet } from '../../sampler/policy-set.js';
 import type { TraceView } from '../../sampler/policies/index.js';
-import { randomTraceId } from '../helpers/trace-builder.js';
+import { buildTrace, randomTraceId } from '../helpers/trace-builder.js';
+import { evaluateRound } from '../../sampler/evaluate-round.js';
+import type { PendingTrace } from '../../sampler/partition-state.js';
+import type { Traces } from '../../lib/model/trace.js';
+import type { TraceId } from '../../lib/model/ids.js';
+import { encodeTracesProto } from '../../lib/protocol/otlp/index.js';
+
+/** A buffered trace of one record, as the sampler holds it. */
+function pendingTrace(traces: Traces): PendingTrace {
+  const value = Buffer.from(encodeTracesProto(traces));
+  const traceId = traces.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId as TraceId;
+  const spans = traces.resourceSpans[0]!.scopeSpans[0]!.spans.length;
+  return { traceId, firstSeenMs: 0, lastSeenMs: 0, firstOffset: 0n, records: [{ topic: 't', partition: 0, offset: 0n, key: null, value, headers: {}, timestampMs: 0 }], spansPerRecord: [spans], bytes: value.length, spans, rooted: true, limit: undefined };
+}
 
 const trace = (spans: number): TraceView => ({ traceId: randomTraceId(), resourceSpans: [], spanCount: spans, bytes: spans * 100 });
 
@@ -99,4 +112,36 @@ void test('a failed store call keeps the refunds for the next try', async (t) =>
   await store.close();
   await assert.rejects(budgets.flush());
   assert.equal(budgets.hasRefunds, true);
+});
+
+void test('a round asks the store only for the traces that can spend a budget, and grants them in order', async (t) => {
+  const store = await frozenStore(t);
+  const calls: number[][] = [];
+  const counting = Object.assign(Object.create(store) as MemoryDecisionStore, {
+    takeBudgets: (requests: Parameters<MemoryDecisionStore['takeBudgets']>[0]) => {
+      calls.push(requests.map((r) => r.take));
+      return store.takeBudgets(requests);
+    },
+  });
+  // Errors are kept without a budget; web traces share a bucket of 4 spans, in an and after a filter.
+  const set = PolicySet.fromConfig([
+    { name: 'errors', type: 'status_code', status_code: { status_codes: ['ERROR'] } },
+    {
+      name: 'capped-web',
+      type: 'and',
+      and: { and_sub_policy: [{ name: 'web', type: 'string_attribute', string_attribute: { key: 'service.name', values: ['web'] } }, { name: 'cap', type: 'rate_limiting', rate_limiting: { spans_per_second: 2 } }] },
+    },
+  ]);
+  const budgets = new BudgetRounds(counting, set);
+  const pending = [
+    { service: 'web', status: 'OK' },
+    { service: 'db', status: 'ERROR' },
+    { service: 'web', status: 'OK' },
+    { service: 'web', status: 'OK' },
+    { service: 'db', status: 'OK' },
+  ].map(({ service, status }) => pendingTrace(buildTrace({ resource: { 'service.name': service }, spans: [{ status: status as 'OK' | 'ERROR' }, { child: true }] })));
+  const { results } = await evaluateRound(pending, set, budgets);
+  assert.deepEqual(results.map((r) => [r.outcome.verdict, r.outcome.policy]), [['keep', 'capped-web'], ['keep', 'errors'], ['keep', 'capped-web'], ['drop', '(none)'], ['drop', '(none)']]);
+  assert.deepEqual(calls, [[6]], 'one store call, for the 3 web traces of 2 spans (the errors and the db trace ask for nothing)');
+  assert.deepEqual(results.map((r) => r.spans), [2, 2, 2, 2, 2]);
 });
