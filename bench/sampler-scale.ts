@@ -99,6 +99,7 @@ export interface ScaleRow {
 }
 
 export async function scaleRun(c: ScaleContext, n: number): Promise<ScaleRow> {
+  await warmGroupCoordinator(c.admin);
   const id = uniqueName(`bench-scale${n}`);
   const backlog = await c.prefill(`${id}.spans`, `${id}.spans.sampled`);
   const redis = new Redis(c.redisUrl, { lazyConnect: true });
@@ -150,7 +151,17 @@ export interface BufferRow {
   bufferedBytes: number;
 }
 
+/**
+ * On a fresh broker the first group lookup creates __consumer_offsets, and a
+ * consumer joining meanwhile is told "no coordinator" (which KafkaJS does
+ * not retry): look a group up until that answers, before any sampler starts.
+ */
+async function warmGroupCoordinator(admin: Admin): Promise<void> {
+  await waitFor(() => admin.describeGroups(['bench-warm-up']).then(() => true, () => false), { timeoutMs: 60_000, intervalMs: 500, what: 'the group coordinator' });
+}
+
 export async function bufferRun(c: ScaleContext): Promise<BufferRow> {
+  await warmGroupCoordinator(c.admin);
   const id = uniqueName('bench-buffer');
   // The sampler first (it creates the topics), so that its RSS is read before any record arrives.
   const proc = await startService('sampler', samplerEnv(c, id, { OCSVC_SAMPLER_DECISION_WAIT_MS: '600000', OCSVC_SAMPLER_MAX_BUFFERED_BYTES: String(4 * 1024 * 1024 * 1024) }), c.runtime);
