@@ -12,6 +12,7 @@ COPY exporter exporter
 COPY lib lib
 COPY bin bin
 COPY proto proto
+COPY lua lua
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
@@ -21,6 +22,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/proto proto
+COPY --from=build /app/lua lua
 # ./data is where the agent's spool and all-in-one's file backend write by default; a volume
 # mounted on /app/data/spool starts with this owner.
 RUN mkdir -p /app/data/spool && chown -R node:node /app/data

@@ -11,7 +11,12 @@
 // --mode rate: agent + sampler at a fixed OTLP/gRPC rate (10k spans/s) for a
 // duration, the CPU and memory of both, and how far the sampler lags.
 //
-//   tsx bench/sampler.ts [--mode backlog|rate] [--spans 200000] [--decision-wait-ms 1000]
+// --mode scale: 1, 2 and 3 samplers (--samplers) on the same backlog, with a
+// policy set (--policies always|mixed); --mode buffer: one sampler holding a
+// whole backlog undecided, its memory per buffered span (sampler-scale.ts).
+//
+//   tsx bench/sampler.ts [--mode backlog|rate|scale|buffer] [--spans 200000] [--decision-wait-ms 1000]
+//                        [--samplers 1,2,3] [--policies always|mixed]
 //                        [--rate 10000] [--duration 30] [--rate-concurrency 64] [--brokers H:P] [--redis URL] [--runtime auto|dist|tsx]
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -24,6 +29,7 @@ import { freePorts } from '../test/harness/free-port.js';
 import { waitFor } from '../test/harness/wait-for.js';
 import { formatLoadResult, runLoad } from './load.js';
 import { mib, sampleUsage, type UsageSampler } from './measure.js';
+import { bufferRun, POLICY_SETS, scaleRun, type ScaleContext, type ScaleRow } from './sampler-scale.js';
 import { infraPids, kafka, log, machine, onCleanup, redis, runBounded, scrape, serviceRuntime, startService, uniqueName, type ServiceProcess } from './stack.js';
 import { buildRequestPool, buildTraces } from './traffic.js';
 
@@ -42,6 +48,8 @@ const { values } = parseArgs({
     redis: { type: 'string' },
     runtime: { type: 'string', default: 'auto' },
     'timeout-s': { type: 'string', default: '100' },
+    samplers: { type: 'string', default: '1,2,3' },
+    policies: { type: 'string', default: 'mixed' },
   },
 });
 
@@ -247,6 +255,60 @@ async function rate(): Promise<void> {
   );
 }
 
-const mode = values.mode;
-if (mode !== 'backlog' && mode !== 'rate') throw new Error('--mode must be backlog or rate');
-runBounded(`bench/sampler --mode ${mode}`, mode === 'backlog' ? 150 + Number(values['timeout-s']) : 150 + 2 * Number(values.duration), mode === 'backlog' ? backlog : rate);
+async function scaleContext(): Promise<{ c: ScaleContext; runtime: ReturnType<typeof serviceRuntime> }> {
+  const runtime = serviceRuntime(values.runtime as 'auto' | 'dist' | 'tsx');
+  log(`machine: ${await machine()}; samplers run as: ${runtime.note}`);
+  const [brokers, redisUrl] = await Promise.all([kafka(values.brokers), redis(values.redis)]);
+  const policies = POLICY_SETS[values.policies!];
+  if (!policies) throw new Error(`--policies must be one of ${Object.keys(POLICY_SETS).join(', ')}`);
+  const partitions = Number(values.partitions);
+  const wanted = Number(values.spans);
+  const { records: recs, bytes } = records(wanted, Number(values['spans-per-trace']));
+  const bus = new KafkaBus({ brokers, clientId: 'bench-prefill' });
+  onCleanup(() => bus.close());
+  await bus.start();
+  const a = await admin(brokers);
+  const prefill = async (spansTopic: string, sampledTopic: string) => {
+    await bus.ensureTopics([
+      { topic: spansTopic, partitions },
+      { topic: sampledTopic, partitions },
+    ]);
+    const t0 = performance.now();
+    for (let i = 0; i < recs.length; i += 1_000) await bus.produce(spansTopic, recs.slice(i, i + 1_000));
+    log(`pre-filled ${spansTopic}: ${wanted} spans in ${recs.length} records in ${((performance.now() - t0) / 1_000).toFixed(1)} s`);
+    return { records: recs.length, traces: recs.length, spans: wanted, bytes };
+  };
+  return { c: { brokers, redisUrl, runtime, admin: a, partitions, decisionWaitMs: Number(values['decision-wait-ms']), policies, prefill }, runtime };
+}
+
+async function scale(): Promise<void> {
+  const { c, runtime } = await scaleContext();
+  const rows: ScaleRow[] = [];
+  for (const n of values.samplers!.split(',').map(Number)) rows.push(await scaleRun(c, n));
+  const base = rows[0]!;
+  process.stdout.write(
+    `\n<!-- bench/sampler.ts --mode scale --policies ${values.policies}, ${new Date().toISOString()}, ${await machine()}, samplers: ${runtime.kind} -->\n` +
+      `Backlog of ${Number(values.spans).toLocaleString('en')} spans (traces of ${values['spans-per-trace']}), ${values.partitions} partitions, decision wait ${values['decision-wait-ms']} ms, policies: ${values.policies}.\n\n` +
+      '| samplers | spans/s (cluster) | × one sampler | sampler CPU (cores) | spans per CPU-s | Redis commands per trace | kept |\n|---:|---:|---:|---:|---:|---:|---:|\n' +
+      rows
+        .map((r) => `| ${r.samplers} | ${Math.round(r.spansPerS).toLocaleString('en')} | ${(r.spansPerS / base.spansPerS).toFixed(2)} | ${r.cpuCores.toFixed(2)} | ${Math.round(r.spansPerCpuS).toLocaleString('en')} | ${r.redisCommandsPerTrace.toFixed(2)} | ${r.keptPercent.toFixed(1)}% |`)
+        .join('\n') +
+      '\n',
+  );
+}
+
+async function buffer(): Promise<void> {
+  const { c, runtime } = await scaleContext();
+  const r = await bufferRun(c);
+  process.stdout.write(
+    `\n<!-- bench/sampler.ts --mode buffer, ${new Date().toISOString()}, ${await machine()}, sampler: ${runtime.kind} -->\n` +
+      '| traces buffered | spans | record bytes per span | RSS at start / all buffered (MiB) | RSS per buffered span (bytes) |\n|---:|---:|---:|---:|---:|\n' +
+      `| ${r.traces.toLocaleString('en')} | ${r.spans.toLocaleString('en')} | ${Math.round(r.bufferedBytes / r.spans)} | ${mib(r.rssBeforeBytes)} / ${mib(r.rssBufferedBytes)} | ${Math.round((r.rssBufferedBytes - r.rssBeforeBytes) / r.spans)} |\n`,
+  );
+}
+
+const MODES = { backlog, rate, scale, buffer } as const;
+const mode = values.mode as keyof typeof MODES;
+if (!(mode in MODES)) throw new Error(`--mode must be one of ${Object.keys(MODES).join(', ')}`);
+const limitS = mode === 'rate' ? 150 + 2 * Number(values.duration) : mode === 'scale' ? 600 : 150 + Number(values['timeout-s']);
+runBounded(`bench/sampler --mode ${mode}`, limitS, MODES[mode]);

@@ -1,32 +1,46 @@
 // The sampler: a consumer group on the spans topic. Each trace is buffered
-// from its first span for the decision wait, then decided once for the whole
-// cluster through the decision store; kept spans go to the sampled topic. A
-// partition's offset is committed only up to its low watermark (see
-// partition-state.ts), so a crash or rebalance loses nothing, and the store
-// makes the next owner follow decisions already taken.
+// from its first span until it is due (decision wait, a quiet root span, or a
+// per-trace limit: partition-state.ts), then decoded once, evaluated by the
+// policies (policy-set.ts, with budgets shared through the store:
+// budget-round.ts) and decided once for the whole cluster through the
+// decision store; kept spans go to the sampled topic. A partition's offset is
+// committed only up to its low watermark, so a crash or rebalance loses
+// nothing, and the store makes the next owner follow decisions already taken.
+// The input and output topics and the policy set are options, so that a
+// replay can run a sampler of its own.
 import type { Bus, ConsumedRecord, Consumer, OutRecord, TopicPartition } from '../lib/bus/bus.js';
 import { lagSamples } from '../lib/bus/lag-samples.js';
 import { errorMessage } from '../lib/errors.js';
 import { closeOnce, sleep, type Component } from '../lib/lifecycle.js';
 import { traceIdFromBytes, type TraceId } from '../lib/model/ids.js';
-import { spanCount } from '../lib/model/trace.js';
-import { decodeTracesProto } from '../lib/protocol/otlp/index.js';
-import type { DecisionStore, Verdict } from '../lib/store/store.js';
+import { scanTracesProto, type TracesScan } from '../lib/protocol/otlp/index.js';
+import type { Decision, DecisionStore } from '../lib/store/store.js';
 import type { Logger } from '../lib/telemetry/log.js';
+import type { Panels } from '../lib/telemetry/panels.js';
 import type { ComponentStats, Registry } from '../lib/telemetry/stats.js';
+import { BudgetRounds, type AllowanceGate } from './budget-round.js';
 import { DecisionCache } from './decision-cache.js';
-import { PartitionState, type PendingTrace } from './partition-state.js';
-import type { Policy } from './policy.js';
+import { DecisionLog } from './decision-log.js';
+import { PartitionState, type AssemblyRules, type DueTrace } from './partition-state.js';
+import { evaluateRound, type EvaluatedTrace } from './evaluate-round.js';
+import type { PolicySet } from './policy-set.js';
 
 export const SAMPLED_BY_HEADER = 'ocsvc.sampled_by';
 
 export interface SamplerOptions {
   bus: Bus;
   store: DecisionStore;
-  policy: Policy;
+  policies: PolicySet;
   groupId: string;
+  /** spans: the topic read; spansSampled: where kept spans go. */
   topics: { spans: string; spansSampled: string };
   decisionWaitMs: number;
+  /** Decide once the root span has arrived and the trace has been quiet this long; 0 or absent: never early. */
+  rootQuietMs?: number;
+  /** A trace reaching this many spans is decided at once; absent: no limit. */
+  maxSpansPerTrace?: number;
+  /** A trace reaching this many bytes is decided at once; absent: no limit. */
+  maxBytesPerTrace?: number;
   decisionTtlMs: number;
   tickMs: number;
   maxBufferedBytes: number;
@@ -34,6 +48,10 @@ export interface SamplerOptions {
   /** Most traces decided in one tick, so the event loop keeps serving. */
   maxDecisionsPerTick?: number;
   registry: Registry;
+  /** The operator page's tables: the last decisions are added there. */
+  panels?: Panels;
+  /** How many recent decisions the operator page shows. */
+  recentDecisions?: number;
   log: Logger;
   now?: () => number;
 }
@@ -43,6 +61,9 @@ export class Sampler implements Component {
   private readonly partitions = new Map<string, PartitionState>();
   private readonly cache = new DecisionCache(200_000);
   private readonly stats: ComponentStats;
+  private readonly rules: AssemblyRules;
+  private readonly budgets: BudgetRounds;
+  private readonly decisionLog: DecisionLog;
   private readonly abort = new AbortController();
   private readonly now: () => number;
   private consumer: Consumer | undefined;
@@ -54,11 +75,19 @@ export class Sampler implements Component {
   private closing = false;
   private storeDown = false;
   private readonly forwards = new Set<Promise<void>>();
-  private unregister: (() => void) | undefined;
+  private unregister: (() => void)[] = [];
 
   constructor(private readonly o: SamplerOptions) {
     this.stats = o.registry.component('sampler', 'processor');
     this.now = o.now ?? Date.now;
+    this.rules = {
+      decisionWaitMs: o.decisionWaitMs,
+      rootQuietMs: o.rootQuietMs ?? 0,
+      maxSpansPerTrace: o.maxSpansPerTrace ?? Infinity,
+      maxBytesPerTrace: o.maxBytesPerTrace ?? Infinity,
+    };
+    this.budgets = new BudgetRounds(o.store, o.policies);
+    this.decisionLog = new DecisionLog(o.registry, o.policies.names, o.recentDecisions);
   }
 
   async start(): Promise<void> {
@@ -70,11 +99,17 @@ export class Sampler implements Component {
       onAssign: (tps) => this.onAssign(tps),
       onRevoke: (tps) => this.onRevoke(tps),
     });
-    this.unregister = this.o.registry.collect(() => [
-      { name: 'ocsvc_sampler_buffered_traces', help: 'Traces waiting for a decision.', type: 'gauge', labels: {}, value: this.bufferedTraces() },
-      { name: 'ocsvc_sampler_buffered_bytes', help: 'Bytes of spans held: waiting for a decision or being produced.', type: 'gauge', labels: {}, value: this.bufferedBytes() + this.forwardingBytes },
-      ...lagSamples(this.consumer, this.o.groupId),
-    ]);
+    const consumer = this.consumer;
+    this.unregister.push(
+      this.o.registry.collect(() => [
+        { name: 'ocsvc_sampler_buffered_traces', help: 'Traces waiting for a decision.', type: 'gauge', labels: {}, value: this.bufferedTraces() },
+        { name: 'ocsvc_sampler_buffered_bytes', help: 'Bytes of spans held: waiting for a decision or being produced.', type: 'gauge', labels: {}, value: this.bufferedBytes() + this.forwardingBytes },
+        { name: 'ocsvc_sampler_store_up', help: '1 while the decision store answers, 0 while decisions wait for it.', type: 'gauge', labels: {}, value: this.storeDown ? 0 : 1 },
+        { name: 'ocsvc_sampler_paused', help: '1 while consumption is paused at maxBufferedBytes.', type: 'gauge', labels: {}, value: this.paused ? 1 : 0 },
+        ...lagSamples(consumer, this.o.groupId),
+      ]),
+    );
+    if (this.o.panels) this.unregister.push(this.decisionLog.publish(this.o.panels));
     await this.consumer.start();
     this.timer = setInterval(() => void this.tick(), this.o.tickMs);
   }
@@ -90,7 +125,7 @@ export class Sampler implements Component {
     await Promise.allSettled([...this.forwards]);
     await this.commit().catch((err: unknown) => this.o.log.warn('final commit failed', { err: errorMessage(err) }));
     await consumer?.close();
-    this.unregister?.();
+    for (const unregister of this.unregister) unregister();
   });
 
   bufferedTraces(): number {
@@ -109,7 +144,7 @@ export class Sampler implements Component {
     const key = `${topic}/${partition}`;
     let state = this.partitions.get(key);
     if (!state) {
-      state = new PartitionState(topic, partition);
+      state = new PartitionState(topic, partition, this.rules);
       this.partitions.set(key, state);
     }
     return state;
@@ -136,22 +171,22 @@ export class Sampler implements Component {
     for (const record of records) {
       const state = this.state(record.topic, record.partition);
       let traceId: TraceId;
-      let spans: number;
+      let scan: TracesScan;
       try {
-        const traces = decodeTracesProto(record.value);
-        spans = spanCount(traces);
-        traceId =
-          record.key?.length === 16
-            ? traceIdFromBytes(record.key)
-            : (traces.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.traceId ?? this.fail('record holds no span'));
+        // A scan, not a decode: the trace is decoded once, when it is decided.
+        scan = scanTracesProto(record.value);
+        const fromKey = record.key?.length === 16 ? record.key : undefined;
+        traceId = traceIdFromBytes(fromKey ?? scan.firstTraceId ?? this.fail('record holds no span'));
       } catch (err) {
         state.seen(record.offset);
         this.stats.dropped(1, 'undecodable_record', 'traces');
         this.o.log.warn('dropping an undecodable record', { topic: record.topic, partition: record.partition, offset: String(record.offset), err: errorMessage(err) });
         continue;
       }
+      const spans = scan.spans;
       this.stats.received(spans, 'traces');
       const decided = this.cache.get(traceId);
+      if (decided !== undefined) this.decisionLog.lateSpans(decided.verdict, spans);
       if (decided?.verdict === 'drop') {
         state.seen(record.offset);
         this.stats.dropped(spans, 'sampled_out', 'traces');
@@ -160,7 +195,7 @@ export class Sampler implements Component {
       } else {
         // A consumed value may be a view into a whole fetch response: keep a
         // copy of just its bytes, or one buffered span pins megabytes.
-        state.add(traceId, { ...record, value: Buffer.from(record.value), key: record.key && Buffer.from(record.key) }, spans, nowMs);
+        state.add(traceId, { ...record, value: Buffer.from(record.value), key: record.key && Buffer.from(record.key) }, spans, scan.roots > 0, nowMs);
       }
     }
     this.applyMemoryBound();
@@ -195,50 +230,75 @@ export class Sampler implements Component {
   private async decideDue(all: boolean): Promise<void> {
     const nowMs = this.now();
     const limit = all ? Number.MAX_SAFE_INTEGER : (this.o.maxDecisionsPerTick ?? 5_000);
-    const due: { state: PartitionState; trace: PendingTrace }[] = [];
+    const due: (DueTrace & { state: PartitionState })[] = [];
     for (const state of this.partitions.values()) {
-      for (const trace of state.due(all ? Number.MAX_SAFE_INTEGER : nowMs, this.o.decisionWaitMs, limit - due.length)) {
-        due.push({ state, trace });
-      }
+      for (const d of all ? state.all(limit - due.length) : state.due(nowMs, limit - due.length)) due.push({ ...d, state });
     }
     if (due.length > 0) await this.decide(due);
+    else await this.budgets.flush().catch((err: unknown) => this.storeFailed(err));
     await this.commit().catch((err: unknown) => this.o.log.warn('offset commit failed', { err: errorMessage(err) }));
     this.applyMemoryBound();
   }
 
-  private async decide(due: { state: PartitionState; trace: PendingTrace }[]): Promise<void> {
+  /** Evaluates the policies on every due trace (budgets taken in one store call) and records the decisions (one more). */
+  private async decide(due: (DueTrace & { state: PartitionState })[]): Promise<void> {
     const decidedAtMs = this.now();
-    const proposals = due.map(({ trace }) => ({
-      traceId: trace.traceId,
-      decision: { verdict: this.o.policy.evaluate(trace), policy: this.o.policy.name, decidedAtMs },
-    }));
-    let decisions;
+    let results: EvaluatedTrace[];
+    let gate: AllowanceGate | undefined;
+    let decisions: Decision[];
     try {
+      ({ results, gate } = await evaluateRound(due.map((d) => d.trace), this.o.policies, this.budgets));
+      const proposals = due.map(({ trace }, i) => ({ traceId: trace.traceId, decision: { verdict: results[i]!.outcome.verdict, policy: results[i]!.outcome.policy, decidedAtMs } }));
       decisions = await this.o.store.decide(proposals, this.o.decisionTtlMs);
     } catch (err) {
       // Without the store no decision is taken: deciding alone could split a
       // trace with another sampler. The traces wait (the memory bound pauses
-      // consumption if this lasts) and the next tick tries again.
-      this.o.registry.add('ocsvc_sampler_store_errors_total', 'Decision rounds that failed because the decision store was unavailable.', {}, 1);
-      if (!this.storeDown) this.o.log.error('decision store unavailable; traces wait', { err: errorMessage(err) });
-      this.storeDown = true;
+      // consumption if this lasts) and the next tick tries again; budget
+      // taken for them goes back.
+      if (gate !== undefined) this.budgets.close(gate, new Set(due.keys()));
+      this.storeFailed(err);
       return;
     }
     if (this.storeDown) this.o.log.info('decision store back');
     this.storeDown = false;
-    due.forEach(({ state, trace }, i) => {
+    const followed = new Set<number>();
+    decisions.forEach((d, i) => {
+      const own = results[i]!.outcome;
+      if (d.decidedAtMs !== decidedAtMs || d.policy !== own.policy || d.verdict !== own.verdict) followed.add(i);
+    });
+    this.budgets.close(gate, followed);
+    due.forEach(({ state, trace, reason }, i) => {
       const decision = decisions[i]!;
+      const { outcome, summary, spans, good, bad } = results[i]!;
       this.cache.set(trace.traceId, decision);
       state.remove(trace);
       if (this.partitions.get(`${state.topic}/${state.partition}`) !== state) return; // revoked meanwhile
-      this.record(decision.verdict, decision.policy);
-      if (decision.verdict === 'keep') this.forward(state, trace.records, trace.spans, trace.firstOffset, decision.policy);
-      else this.stats.dropped(trace.spans, 'sampled_out', 'traces');
+      this.decisionLog.record(
+        {
+          traceId: trace.traceId,
+          verdict: decision.verdict,
+          policy: decision.policy,
+          trigger: reason,
+          followed: followed.has(i),
+          decidedAtMs: decision.decidedAtMs,
+          partition: state.partition,
+          ...summary,
+        },
+        outcome.votes,
+      );
+      for (const b of bad) {
+        this.stats.dropped(b.spans, 'undecodable_record', 'traces');
+        this.o.log.warn('dropping a record that does not decode', { topic: b.record.topic, partition: b.record.partition, offset: String(b.record.offset) });
+      }
+      if (decision.verdict === 'keep' && good.length > 0) this.forward(state, good, spans, trace.firstOffset, decision.policy);
+      else if (decision.verdict === 'drop') this.stats.dropped(spans, 'sampled_out', 'traces');
     });
   }
 
-  private record(verdict: Verdict, policy: string): void {
-    this.o.registry.add('ocsvc_sampler_decisions_total', 'Trace decisions, by verdict and deciding policy.', { verdict, policy }, 1);
+  private storeFailed(err: unknown): void {
+    this.o.registry.add('ocsvc_sampler_store_errors_total', 'Decision rounds that failed because the decision store was unavailable.', {}, 1);
+    if (!this.storeDown) this.o.log.error('decision store unavailable; traces wait', { err: errorMessage(err) });
+    this.storeDown = true;
   }
 
   /** Produces kept spans, retrying until Kafka acknowledges or the sampler closes; holds the watermark meanwhile. */

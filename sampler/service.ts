@@ -5,24 +5,34 @@ import type { SamplerSection, TopicsSection } from '../lib/config/sections.js';
 import { kafkaBus, topicsStep } from '../lib/service/kafka.js';
 import { assemble, createRuntime, type Runtime, type Service } from '../lib/service/runtime.js';
 import { RedisDecisionStore } from '../lib/store/redis-store.js';
+import { rateLimited } from '../lib/telemetry/rate-limited-log.js';
 import type { DecisionStore } from '../lib/store/store.js';
-import { policies } from './policy.js';
+import { PolicySet } from './policy-set.js';
 import { Sampler } from './sampler.js';
 
 export function samplerPart(rt: Runtime, section: SamplerSection, bus: Bus, store: DecisionStore, topics: TopicsSection): Sampler {
+  const log = rt.log.child({ component: 'sampler' });
+  // A policy that throws does so for many traces in a row: once a minute is enough.
+  const policyLog = rateLimited(log, 60_000 /* 1 minute */);
   return new Sampler({
     bus,
     store,
-    policy: policies[section.policy](),
+    policies: PolicySet.fromConfig(section.policies, { invertedDecisions: section.invertedDecisions }, (policy, err) =>
+      policyLog.error('a sampling policy failed; counted as an error vote and skipped', { policy, err }),
+    ),
     groupId: section.groupId,
     topics,
     decisionWaitMs: section.decisionWaitMs,
+    rootQuietMs: section.rootQuietMs,
+    maxSpansPerTrace: section.maxSpansPerTrace,
+    maxBytesPerTrace: section.maxBytesPerTrace,
     decisionTtlMs: section.decisionTtlMs,
     tickMs: section.tickMs,
     maxBufferedBytes: section.maxBufferedBytes,
     decideOnShutdown: section.decideOnShutdown,
     registry: rt.registry,
-    log: rt.log.child({ component: 'sampler' }),
+    panels: rt.panels,
+    log,
   });
 }
 

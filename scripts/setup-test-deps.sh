@@ -63,6 +63,8 @@ interop_client() {
 }
 interop_client "${GO:-go}" go.ts test/interop/opencensus/go-client ocagent-client
 interop_client "${GO:-go}" go.ts test/interop/jaeger/go-client jaeger-go-client
+# The OpenTelemetry Collector's tail sampling processor, for the policy conformance test (a cold build takes minutes).
+interop_client "${GO:-go}" go.ts test/interop/collector/go-tailsampling collector-tailsampling
 interop_client "${PYTHON:-python3}" python.ts test/interop/opencensus/python-client/requirements.txt opencensus-python
 interop_client "${GO:-go}" go.ts test/interop/jaeger/go-grpc-client jaeger-grpc-client
 interop_client "${PYTHON:-python3}" python.ts test/interop/zipkin/python-client/requirements.txt py-zipkin

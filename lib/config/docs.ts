@@ -1,5 +1,6 @@
 // The configuration reference, rendered from the schemas.
 import { BACKEND_TYPES } from './backends.js';
+import { POLICY_TYPES } from './policies.js';
 import { leaves, type Leaf } from './load.js';
 import { SERVICE_NAMES, type ServiceName } from './schemas.js';
 
@@ -28,7 +29,7 @@ receivers:
 The variable of a key is \`OCSVC_\` and its path in upper snake case
 (\`receivers.otlp.grpc.maxRecvMsgBytes\` is \`OCSVC_RECEIVERS_OTLP_GRPC_MAX_RECV_MSG_BYTES\`).
 Lists are comma-separated (\`OCSVC_KAFKA_BROKERS=a:9092,b:9092\`); the backends
-list and header maps are JSON.
+and sampling policy lists and header maps are JSON.
 `;
 
 const BACKENDS = `## Backends
@@ -74,8 +75,50 @@ Defaults: the exporter sends both signals to an OTLP/gRPC backend at
 In the environment: \`OCSVC_EXPORTER_BACKENDS='[{"name":"tempo","type":"otlp","endpoint":"tempo:4317","insecure":true}]'\`.
 `;
 
-function show(value: unknown): string {
+const POLICIES = `## Sampling policies
+
+\`sampler.policies\` is the OpenTelemetry Collector's tail_sampling \`policies\`
+list, in the same shape, so a Collector configuration carries over: each entry
+has a \`name\` (unique among its siblings; letters, digits and \`_ . : @ -\`), a
+\`type\` (${POLICY_TYPES.join(', ')}) and, under a key named like the type, that
+type's settings. [sampling.md](sampling.md) describes every type, how the votes
+make one decision, and where ocsvc differs from the Collector.
+
+| type | keys (required in bold) |
+|---|---|
+| always_sample | none |
+| latency | **threshold_ms**, upper_threshold_ms (0: none) |
+| numeric_attribute | **key**, min_value and/or max_value, invert_match |
+| string_attribute | **key**, **values**, enabled_regex_matching, cache_max_size (128), invert_match |
+| boolean_attribute | **key**, **value**, invert_match |
+| status_code | **status_codes** (OK, ERROR, UNSET) |
+| probabilistic | **sampling_percentage** (0-100), hash_salt (default \`default-hash-seed\`) |
+| rate_limiting | **spans_per_second** (shared by every sampler) |
+| bytes_limiting | **bytes_per_second**, burst_capacity (2 × bytes_per_second) |
+| span_count | **min_spans**, max_spans (0: none) |
+| trace_state | **key**, **values** |
+| trace_flags | none |
+| and | **and_sub_policy**: a list of the types above |
+| drop | **drop_sub_policy**: a list of the types above |
+| composite | **max_total_spans_per_second**, **composite_sub_policy** (the types above and \`and\`), policy_order, rate_allocation: [{policy, percent}] |
+
+\`\`\`yaml
+sampler:
+  policies:
+    - { name: errors, type: status_code, status_code: { status_codes: [ERROR] } }
+    - { name: slow, type: latency, latency: { threshold_ms: 2000 } }
+    - { name: some-of-the-rest, type: probabilistic, probabilistic: { sampling_percentage: 5 } }
+    - name: no-health-checks
+      type: drop
+      drop: { drop_sub_policy: [ { name: health, type: string_attribute, string_attribute: { key: url.path, values: [/health, /ready] } } ] }
+\`\`\`
+
+In the environment: \`OCSVC_SAMPLER_POLICIES='[{"name":"errors","type":"status_code","status_code":{"status_codes":["ERROR"]}}]'\`.
+`;
+
+function show(value: unknown, path = ''): string {
   if (value === '') return '`""`';
+  if (path === 'sampler.policies') return 'always_sample; see [Sampling policies](#sampling-policies)';
   if (Array.isArray(value) && value.some((v) => typeof v === 'object')) return 'see [Backends](#backends)';
   const text = Array.isArray(value) ? value.join(',') : String(value);
   return `\`${text}\``;
@@ -91,7 +134,7 @@ export function renderConfigDocs(): string {
       const entry = keys.get(leaf.path) ?? { leaf, services: [], defaults: new Map() };
       keys.set(leaf.path, entry);
       entry.services.push(service);
-      const d = show(leaf.path === 'service.name' ? `${service}-<hostname>` : leaf.default);
+      const d = show(leaf.path === 'service.name' ? `${service}-<hostname>` : leaf.default, leaf.path);
       entry.defaults.set(d, [...(entry.defaults.get(d) ?? []), service]);
     }
   }
@@ -110,6 +153,6 @@ export function renderConfigDocs(): string {
       parts.push(`| \`${path}\` | ${def} | \`${leaf.env}\` | ${leaf.doc.replace(/\|/g, '\\|')} |`);
     }
   }
-  parts.push('', BACKENDS);
+  parts.push('', BACKENDS, POLICIES);
   return `${parts.join('\n')}\n`;
 }

@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { OcsvcError } from '../errors.js';
 import { backendProblems, normaliseBackends } from './backends.js';
 import { registerFormats } from './formats.js';
+import { policyProblems } from './policies.js';
 import { schemaOf, type ServiceConfigs, type ServiceName } from './schemas.js';
 
 export const ENV_PREFIX = 'OCSVC_';
@@ -121,7 +122,7 @@ function problemsOf(message: string, raw: unknown, service: ServiceName, env: No
     }
     const path = m[1]!;
     const why = m[2]!.replace(/: value was .*$/s, '');
-    out.add(why.startsWith('[') || path.startsWith('exporter.backends[') ? `${path}${why}` : `${path}: ${why} (got ${got(path)})`);
+    out.add(why.startsWith('[') || path.startsWith('exporter.backends[') || path.startsWith('sampler.policies[') ? `${path}${why}` : `${path}: ${why} (got ${got(path)})`);
   }
   return [...out];
 }
@@ -139,6 +140,15 @@ export function loadConfig<S extends ServiceName>(service: S, options: LoadOptio
     validate(value: unknown) {
       const problems = backendProblems(value);
       if (problems.length) throw new Error(problems.join(`\nexporter.backends`));
+    },
+    coerce: (v: string) => JSON.parse(v) as unknown,
+  });
+  // Likewise the sampler's policies, recursively.
+  convict.addFormat({
+    name: 'sampling-policies',
+    validate(value: unknown) {
+      const problems = policyProblems(value);
+      if (problems.length) throw new Error(problems.join(`\nsampler.policies`));
     },
     coerce: (v: string) => JSON.parse(v) as unknown,
   });

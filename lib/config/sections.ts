@@ -5,6 +5,7 @@
 import convict from 'convict';
 import os from 'node:os';
 import type { BackendConfig } from './backends.js';
+import { DEFAULT_POLICIES, type PolicyConfig } from './policies.js';
 
 export interface ServiceSection {
   /** This instance's name: the Kafka client ID, the sender header, the log binding. */
@@ -96,8 +97,12 @@ export interface ReceiversSection {
 }
 export interface SamplerSection {
   groupId: string;
-  policy: 'always_sample';
+  policies: PolicyConfig[];
+  invertedDecisions: boolean;
   decisionWaitMs: number;
+  rootQuietMs: number;
+  maxSpansPerTrace: number;
+  maxBytesPerTrace: number;
   decisionTtlMs: number;
   tickMs: number;
   maxBufferedBytes: number;
@@ -413,11 +418,35 @@ export const receiversSection = {
 
 export const samplerSection = (decisionWaitMs: number) => ({
   groupId: { doc: 'Consumer group of the samplers; every sampler of one pipeline uses the same.', format: String, default: 'ocsvc-sampler' },
-  policy: { doc: 'Sampling policy. always_sample keeps every trace.', format: ['always_sample'], default: 'always_sample' },
+  policies: {
+    doc: 'Sampling policies, the OpenTelemetry Collector tail_sampling list: {name, type, <type>: {...}}; see "Sampling policies" below. JSON in the environment.',
+    format: 'sampling-policies',
+    default: DEFAULT_POLICIES,
+  },
+  invertedDecisions: {
+    doc: 'invert_match casts the Collector\'s legacy inverted votes: an inverted not-sampled vote then overrides every keep. false: plain votes, as the Collector by default (feature gate processor.tailsamplingprocessor.disableinvertdecisions).',
+    format: 'boolean',
+    default: false,
+  },
   decisionWaitMs: {
-    doc: 'How long after its first span a trace is decided.',
+    doc: 'How long after its first span a trace is decided (the Collector\'s decision_wait).',
     format: 'positive-int',
     default: decisionWaitMs,
+  },
+  rootQuietMs: {
+    doc: 'Decide earlier: once the root span has arrived and no span of the trace has arrived for this long. 0 waits the full decision wait.',
+    format: 'non-negative-int',
+    default: 2_000 /* 2 seconds */,
+  },
+  maxSpansPerTrace: {
+    doc: 'A trace reaching this many spans is decided at once on what has arrived (counted); its later spans follow that decision.',
+    format: 'positive-int',
+    default: 10_000,
+  },
+  maxBytesPerTrace: {
+    doc: 'A trace reaching this many bytes is decided at once on what has arrived (counted); its later spans follow that decision.',
+    format: 'positive-int',
+    default: 16 * MiB,
   },
   decisionTtlMs: {
     doc: 'How long a decision is kept in the store, so that late spans and other samplers follow it.',

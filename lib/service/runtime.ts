@@ -8,6 +8,7 @@ import type { AdminSection, LogSection, ServiceSection } from '../config/section
 import { startAdminEndpoints } from '../telemetry/admin-endpoints.js';
 import { Health } from '../telemetry/health.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
+import { Panels } from '../telemetry/panels.js';
 import { Registry } from '../telemetry/stats.js';
 
 export interface Runtime {
@@ -15,6 +16,8 @@ export interface Runtime {
   log: Logger;
   registry: Registry;
   health: Health;
+  /** Tables for the operator page beyond the counters. */
+  panels: Panels;
 }
 
 export function version(): string {
@@ -23,7 +26,7 @@ export function version(): string {
 
 export function createRuntime(role: string, config: { service: ServiceSection; log: LogSection }): Runtime {
   const log = createLogger({ level: config.log.level, format: config.log.format, bindings: { service: role, instance: config.service.name } });
-  return { service: role, log, registry: new Registry(), health: new Health() };
+  return { service: role, log, registry: new Registry(), health: new Health(), panels: new Panels() };
 }
 
 /** Marks a part ready in the health report once started, and not ready once closing. */
@@ -53,7 +56,7 @@ export interface Service extends Component {
 
 /** The health, self-metrics and operator endpoints of the process, as a part to start first and close last. */
 export function startAdmin(rt: Runtime, admin: AdminSection): Component {
-  return startAdminEndpoints({ service: rt.service, version: version(), registry: rt.registry, health: rt.health, endpoints: admin, logger: rt.log });
+  return startAdminEndpoints({ service: rt.service, version: version(), registry: rt.registry, health: rt.health, panels: rt.panels, endpoints: admin, logger: rt.log });
 }
 
 /** The service's parts, tracked for readiness, behind the operator endpoints. */

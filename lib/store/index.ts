@@ -4,9 +4,9 @@ import { MemoryDecisionStore, type MemoryDecisionStoreOptions } from './memory-s
 import { RedisDecisionStore, type RedisDecisionStoreOptions } from './redis-store.js';
 import type { DecisionStore } from './store.js';
 
-export type { Decision, DecisionStore, Verdict } from './store.js';
+export type { BudgetRequest, Decision, DecisionStore, Verdict } from './store.js';
 export { MemoryDecisionStore, MemoryDecisionTable, type MemoryDecisionStoreOptions, type MemoryStoreStats } from './memory-store.js';
-export { DEFAULT_KEY_PREFIX, RedisDecisionStore, decodeDecision, encodeDecision, type RedisDecisionStoreOptions } from './redis-store.js';
+export { DEFAULT_KEY_PREFIX, LUA_DIR, RedisDecisionStore, decodeDecision, encodeDecision, type RedisDecisionStoreOptions } from './redis-store.js';
 
 export type DecisionStoreOptions = ({ kind: 'memory' } & MemoryDecisionStoreOptions) | ({ kind: 'redis' } & RedisDecisionStoreOptions);
 export type DecisionStoreKind = DecisionStoreOptions['kind'];

@@ -2,11 +2,12 @@
 // decide-once contract as Redis within one process. Expiry is lazy (an expired
 // decision is never returned) plus a periodic sweep that frees memory; the
 // table is bounded by maxEntries, evicting the oldest decision first and
-// counting each eviction, so memory stays bounded whatever the TTLs.
+// counting each eviction, so memory stays bounded whatever the TTLs. Budget
+// buckets are token buckets with the arithmetic of lua/take-tokens-1.lua.
 import { closeOnce } from '../lifecycle.js';
 import type { TraceId } from '../model/ids.js';
-import { storeClosedError, storeNotStartedError, validateTtlMs } from './store-errors.js';
-import type { Decision, DecisionStore } from './store.js';
+import { storeClosedError, storeNotStartedError, validateBudgetRequest, validateTtlMs } from './store-errors.js';
+import type { BudgetRequest, Decision, DecisionStore } from './store.js';
 
 export interface MemoryDecisionStoreOptions {
   name?: string;
@@ -39,9 +40,15 @@ interface Entry {
   expiresAtMs: number;
 }
 
+interface Bucket {
+  tokens: number;
+  atMs: number;
+}
+
 /** The decisions themselves; a Map keeps insertion order, which is oldest-first for eviction. */
 export class MemoryDecisionTable {
   private readonly entries = new Map<TraceId, Entry>();
+  private readonly buckets = new Map<string, Bucket>();
   private evicted = 0;
   private expired = 0;
 
@@ -72,6 +79,23 @@ export class MemoryDecisionTable {
     return decision;
   }
 
+  /** Refunds, refills and takes, as lua/take-tokens-1.lua does in Redis. */
+  takeTokens(r: BudgetRequest, nowMs: number): number {
+    let bucket = this.buckets.get(r.bucket);
+    if (bucket === undefined) {
+      bucket = { tokens: r.burst, atMs: nowMs };
+      this.buckets.set(r.bucket, bucket);
+    }
+    if (nowMs > bucket.atMs) {
+      bucket.tokens += ((nowMs - bucket.atMs) * r.ratePerSecond) / 1_000;
+      bucket.atMs = nowMs;
+    }
+    bucket.tokens = Math.min(r.burst, bucket.tokens + r.refund);
+    const granted = Math.max(0, Math.min(r.take, Math.floor(bucket.tokens)));
+    bucket.tokens -= granted;
+    return granted;
+  }
+
   sweep(nowMs: number): void {
     for (const [traceId, entry] of this.entries) {
       if (entry.expiresAtMs <= nowMs) {
@@ -83,6 +107,7 @@ export class MemoryDecisionTable {
 
   clear(): void {
     this.entries.clear();
+    this.buckets.clear();
   }
 
   stats(): MemoryStoreStats {
@@ -138,6 +163,13 @@ export class MemoryDecisionStore implements DecisionStore {
       const decision = this.table.lookup(traceId, nowMs);
       return decision === undefined ? undefined : { ...decision };
     });
+  }
+
+  async takeBudgets(requests: BudgetRequest[]): Promise<number[]> {
+    this.assertUsable();
+    requests.forEach(validateBudgetRequest);
+    const nowMs = this.nowMs();
+    return requests.map((r) => this.table.takeTokens(r, nowMs));
   }
 
   stats(): MemoryStoreStats {

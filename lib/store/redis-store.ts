@@ -7,16 +7,24 @@
 // hash tag, so one trace's keys stay on one shard. Values are compact,
 // `k|always_sample|1732500000000` (verdict, policy, decidedAtMs).
 //
+// Budgets are token buckets in Redis, one hash per bucket at
+// `<prefix>budget:{<bucket>}`, updated by one Lua script
+// (lua/take-tokens-1.lua, registered with defineCommand so that it travels as
+// EVALSHA): every bucket of a call in one pipeline, one round trip.
+//
 // Failure is fast: no offline queue, and commands in flight when the connection
 // drops are failed at once (maxRetriesPerRequest 0); every call then rejects
 // with UnavailableError while ioredis reconnects in the background.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { OcsvcError, UnavailableError, errorMessage } from '../errors.js';
 import { closeOnce } from '../lifecycle.js';
 import type { TraceId } from '../model/ids.js';
-import { storeClosedError, storeNotStartedError, validateTtlMs } from './store-errors.js';
-import type { Decision, DecisionStore, Verdict } from './store.js';
+import { PACKAGE_ROOT } from '../package-root.js';
+import { storeClosedError, storeNotStartedError, validateBudgetRequest, validateTtlMs } from './store-errors.js';
+import type { BudgetRequest, Decision, DecisionStore, Verdict } from './store.js';
 
 export interface RedisDecisionStoreOptions {
   /** redis://[user:password@]host:port[/db], or rediss:// for TLS. */
@@ -38,6 +46,15 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 const DEFAULT_MAX_RECONNECT_DELAY_MS = 1_000;
 const MIN_REDIS_MAJOR = 7; // SET ... NX GET
+
+/** The Lua scripts' folder, beside proto/ at the package root (read at run time, from source or dist/). */
+export const LUA_DIR = join(PACKAGE_ROOT, 'lua');
+const TAKE_TOKENS = { name: 'ocsvcTakeTokens', file: 'take-tokens-1.lua', keys: 1 } as const;
+
+/** The pipeline with our script as a command (ioredis adds it at run time). */
+type WithTakeTokens = ChainableCommander & {
+  ocsvcTakeTokens(key: string, ratePerSecond: number, burst: number, take: number, refund: number): ChainableCommander;
+};
 
 const VERDICT_CODES = { keep: 'k', drop: 'd' } as const satisfies Record<Verdict, string>;
 
@@ -88,6 +105,7 @@ export class RedisDecisionStore implements DecisionStore {
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxReconnectDelayMs),
       ...(options.tls === undefined ? {} : { tls: options.tls }),
     });
+    this.client.defineCommand(TAKE_TOKENS.name, { numberOfKeys: TAKE_TOKENS.keys, lua: readFileSync(join(LUA_DIR, TAKE_TOKENS.file), 'utf8') });
     // Without a listener ioredis prints every reconnection failure; the last
     // one is kept as the cause of the next UnavailableError instead.
     this.client.on('error', (err: unknown) => {
@@ -149,8 +167,27 @@ export class RedisDecisionStore implements DecisionStore {
     return replies.map((value) => (value === null || value === undefined ? undefined : decodeDecision(value)));
   }
 
+  async takeBudgets(requests: BudgetRequest[]): Promise<number[]> {
+    this.assertUsable();
+    requests.forEach(validateBudgetRequest);
+    if (requests.length === 0) return [];
+    const pipeline = this.client.pipeline() as WithTakeTokens;
+    for (const r of requests) pipeline.ocsvcTakeTokens(this.budgetKey(r.bucket), r.ratePerSecond, r.burst, r.take, r.refund);
+    const replies = await this.exec(pipeline, 'takeBudgets');
+    return replies.map((v) => {
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 0) throw new OcsvcError('STORE_CORRUPT', `takeBudgets: not a token count: ${JSON.stringify(v)}`);
+      return n;
+    });
+  }
+
   key(traceId: TraceId): string {
     return `${this.keyPrefix}{${traceId}}`;
+  }
+
+  /** The bucket's braces make it the Redis Cluster hash tag: a bucket is one key on one shard. */
+  budgetKey(bucket: string): string {
+    return `${this.keyPrefix}budget:{${bucket}}`;
   }
 
   private assertUsable(): void {

@@ -8,6 +8,7 @@ import type { Health } from './health.js';
 import type { Logger } from './log.js';
 import { renderOperatorPage } from './operator-page.js';
 import { buildStatus } from './operator-status.js';
+import type { Panels } from './panels.js';
 import { processCollector } from './process-collector.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.js';
 import type { Registry } from './stats.js';
@@ -23,6 +24,8 @@ export interface AdminEndpointsOptions {
   version: string;
   registry: Registry;
   health: Health;
+  /** Tables the service adds to the operator page. */
+  panels?: Panels;
   /** host:port of each endpoint; '' disables it. */
   endpoints: { health: string; metrics: string; operator: string };
   logger?: Logger;
@@ -70,6 +73,7 @@ export function startAdminEndpoints(options: AdminEndpointsOptions): AdminEndpoi
         headers: { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" },
       }),
       '/api/status': () => json(200, status()),
+      '/api/panels': () => json(200, { panels: (options.panels?.list() ?? []).map(({ id, title, help, data }) => ({ id, title, help, data })) }),
       '/favicon.ico': () => text(204, ''),
     },
   };

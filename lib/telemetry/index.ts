@@ -9,6 +9,7 @@ export { Health, type Check, type CheckState, type HealthReport } from './health
 export { AdminServer, DEFAULT_ADMIN_HOST, json, text, type AdminServerOptions, type Reply, type Route, type Routes } from './admin-server.js';
 export { buildStatus, type ComponentStatus, type MetricTable, type OperatorStatus, type SignalCounts, type StatusSource } from './operator-status.js';
 export { renderOperatorPage } from './operator-page.js';
+export { Panels, type Panel } from './panels.js';
 export {
   startAdminEndpoints,
   DEFAULT_ADMIN_ENDPOINTS,

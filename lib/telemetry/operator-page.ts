@@ -27,6 +27,7 @@ export function renderOperatorPage(status: OperatorStatus): string {
 ${renderHealth(status)}
 <h2>Components</h2>
 ${renderComponents(status.components)}
+${status.panels.map(renderPanel).join('\n')}
 ${status.metrics.map(renderMetric).join('\n')}
 </body></html>
 `;
@@ -67,6 +68,16 @@ function byReason(counts: Record<string, number>): string {
   if (entries.length === 0) return '0';
   const items = entries.map(([reason, n]) => `<li>${esc(reason)}: ${num(n)}</li>`).join('');
   return `${num(total)}<ul class="r">${items}</ul>`;
+}
+
+function renderPanel(panel: OperatorStatus['panels'][number]): string {
+  const head = panel.columns.map((c) => `<th>${esc(c)}</th>`).join('');
+  const cell = (v: string | number | boolean) => (typeof v === 'number' ? `<td class="n">${num(v)}</td>` : `<td>${esc(String(v))}</td>`);
+  const rows = panel.rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`);
+  const body = rows.length === 0 ? `<p class="muted">Nothing yet.</p>` : `<table><tr>${head}</tr>\n${rows.join('\n')}\n</table>`;
+  return `<h2>${esc(panel.title)}</h2>
+<p class="muted">${esc(panel.help)} · <a href="/api/panels">JSON</a></p>
+${body}`;
 }
 
 function renderMetric(table: MetricTable): string {

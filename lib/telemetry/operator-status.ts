@@ -3,6 +3,7 @@
 // JSON at /api/status and rendered as HTML at / (operator-page.ts).
 import { performance } from 'node:perf_hooks';
 import type { Health, HealthReport } from './health.js';
+import type { Panel, Panels } from './panels.js';
 import type { Registry, Sample } from './stats.js';
 
 export interface SignalCounts {
@@ -37,6 +38,8 @@ export interface OperatorStatus {
   components: ComponentStatus[];
   /** Everything else in the snapshot: gauges such as consumer lag, other counters. */
   metrics: MetricTable[];
+  /** The service's own tables (e.g. the sampler's last decisions), without their structured data. */
+  panels: Omit<Panel, 'data'>[];
 }
 
 export interface StatusSource {
@@ -44,6 +47,7 @@ export interface StatusSource {
   version: string;
   registry: Registry;
   health: Health;
+  panels?: Panels;
   /** Defaults to the process start. */
   startTimeMs?: number;
 }
@@ -90,6 +94,7 @@ export function buildStatus(source: StatusSource, nowMs = Date.now()): OperatorS
     health: source.health.report(),
     components: [...components.values()].sort((a, b) => compare(a.component, b.component)),
     metrics: [...metrics.values()].sort((a, b) => compare(a.name, b.name)),
+    panels: (source.panels?.list() ?? []).map(({ id, title, help, columns, rows }) => ({ id, title, help, columns, rows })),
   };
 }
 

@@ -9,7 +9,7 @@ import { UnavailableError } from '../../lib/errors.js';
 import type { TraceId } from '../../lib/model/ids.js';
 import type { Traces } from '../../lib/model/trace.js';
 import { splitTracesByTraceId } from '../../lib/protocol/otlp/index.js';
-import type { Decision, DecisionStore } from '../../lib/store/store.js';
+import type { BudgetRequest, Decision, DecisionStore } from '../../lib/store/store.js';
 import { createLogger, type Logger } from '../../lib/telemetry/log.js';
 import { uniqueName } from '../harness/env.js';
 import { sampleTraces, traceIdN } from '../helpers/fixtures.js';
@@ -91,6 +91,10 @@ export class FlakyStore implements DecisionStore {
   get(traceIds: TraceId[]): Promise<(Decision | undefined)[]> {
     if (this.down) return this.fail();
     return this.inner.get(traceIds);
+  }
+  takeBudgets(requests: BudgetRequest[]): Promise<number[]> {
+    if (this.down) return this.fail();
+    return this.inner.takeBudgets(requests);
   }
   private async fail(): Promise<never> {
     this.failedCalls++;

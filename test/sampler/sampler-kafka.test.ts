@@ -19,7 +19,8 @@ import { Registry } from '../../lib/telemetry/stats.js';
 import { kafkaBrokers, redisUrl, uniqueName } from '../harness/env.js';
 import { waitFor } from '../harness/wait-for.js';
 import { traceIdN } from '../helpers/fixtures.js';
-import { policies } from '../../sampler/policy.js';
+import { DEFAULT_POLICIES } from '../../lib/config/policies.js';
+import { PolicySet } from '../../sampler/policy-set.js';
 import { SAMPLED_BY_HEADER, Sampler } from '../../sampler/sampler.js';
 import { FakeClock, RecordingBus, T0, captureLog, part, traceOf } from './harness.js';
 
@@ -69,7 +70,7 @@ void test('over Kafka and Redis: 50 traces arrive whole on spans.sampled, decide
     const bus = new RecordingBus(kafkaBus);
     const registry = new Registry();
     const sampler = new Sampler({
-      bus, store, policy: policies.always_sample(), groupId, topics,
+      bus, store, policies: PolicySet.fromConfig(DEFAULT_POLICIES), groupId, topics,
       decisionWaitMs: WAIT_MS, decisionTtlMs: 3_600_000, tickMs: 100, maxBufferedBytes: 64 * 1024 * 1024, decideOnShutdown: false,
       registry, log: captureLog().log, now: clock.now,
     });

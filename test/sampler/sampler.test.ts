@@ -7,116 +7,19 @@
 // nothing moves; memory is bounded by pausing; close() and rebalances lose
 // nothing.
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { MemoryBus, type MemoryBusOptions } from '../../lib/bus/memory-bus.js';
-import { partitionFor } from '../../lib/bus/partitioner.js';
-import { partitionKey } from '../../lib/bus/topic-partition.js';
+import { test } from 'node:test';
 import { idToBytes } from '../../lib/model/ids.js';
-import type { Traces } from '../../lib/model/trace.js';
 import { HEADER } from '../../lib/pipeline/headers.js';
-import { Publisher } from '../../lib/pipeline/publisher.js';
 import { encodeTracesProto } from '../../lib/protocol/otlp/index.js';
-import { MemoryDecisionStore } from '../../lib/store/memory-store.js';
-import { createLogger } from '../../lib/telemetry/log.js';
 import { Registry } from '../../lib/telemetry/stats.js';
 import { uniqueName } from '../harness/env.js';
 import { waitFor } from '../harness/wait-for.js';
 import { traceIdN } from '../helpers/fixtures.js';
-import { policies } from '../../sampler/policy.js';
-import { SAMPLED_BY_HEADER, Sampler, type SamplerOptions } from '../../sampler/sampler.js';
-import { FakeClock, FlakyStore, RecordingBus, T0, captureLog, collect, part, traceOf, whole, type CapturedLog } from './harness.js';
-
-const WAIT_MS = 1_000;
-const TTL_MS = 3_600_000; // 1 hour
-const WAIT = { timeoutMs: 10_000 } as const;
-
-interface StartedSampler {
-  sampler: Sampler;
-  bus: RecordingBus;
-  registry: Registry;
-  logs: CapturedLog;
-}
-
-async function setup(t: TestContext, o: { partitions?: number; bus?: MemoryBusOptions } = {}) {
-  const partitions = o.partitions ?? 4;
-  const bus = new MemoryBus({ logger: createLogger({ level: 'error', stream: process.stderr }), retryBackoffMs: 10, ...o.bus });
-  const topics = { spans: uniqueName('spans'), spansSampled: uniqueName('spans.sampled'), metrics: uniqueName('metrics') };
-  await bus.ensureTopics([
-    { topic: topics.spans, partitions },
-    { topic: topics.spansSampled, partitions },
-    { topic: topics.metrics, partitions: 1 },
-  ]);
-  const memoryStore = new MemoryDecisionStore();
-  const store = new FlakyStore(memoryStore);
-  await store.start();
-  const clock = new FakeClock();
-  const groupId = uniqueName('sampler');
-  const publisher = new Publisher({ bus, topics, sender: 'agent-1', stats: new Registry().component('publisher', 'agent') });
-  const samplers: Sampler[] = [];
-  // One cleanup, in order: samplers before the store and the bus they use.
-  t.after(async () => {
-    for (const s of samplers) await s.close().catch(() => undefined);
-    await store.close();
-    await bus.close();
-  });
-  const sampled = await collect(t, bus, topics.spansSampled);
-
-  async function start(overrides: Partial<SamplerOptions> = {}): Promise<StartedSampler> {
-    const recording = new RecordingBus(bus);
-    const registry = new Registry();
-    const logs = captureLog();
-    const sampler = new Sampler({
-      bus: recording,
-      store,
-      policy: policies.always_sample(),
-      groupId,
-      topics,
-      decisionWaitMs: WAIT_MS,
-      decisionTtlMs: TTL_MS,
-      tickMs: 3_600_000, // the tests run the decision rounds themselves
-      maxBufferedBytes: 64 * 1024 * 1024,
-      decideOnShutdown: false,
-      registry,
-      log: logs.log,
-      now: clock.now,
-      ...overrides,
-    });
-    samplers.push(sampler);
-    await sampler.start();
-    return { sampler, bus: recording, registry, logs };
-  }
-
-  const publish = async (traces: Traces) => {
-    const outcome = await publisher.consumeTraces(traces, { protocol: 'otlp/grpc', receivedAtMs: 7 });
-    assert.deepEqual(outcome, { status: 'ok' });
-  };
-  const committed = (p: number) => bus.group(groupId).committed.get(partitionKey(topics.spans, p));
-  const endOf = (topic: string) => Array.from({ length: partitions }, (_, p) => bus.endOffset(topic, p));
-  const sampledCount = () => endOf(topics.spansSampled).reduce((a, b) => a + Number(b), 0);
-  return { bus, topics, store, memoryStore, clock, groupId, sampled, start, publish, committed, endOf, sampledCount, partitions };
-}
-
-const partitionOf = (n: number, partitions: number) => partitionFor(idToBytes(traceIdN(n)), partitions);
-const partBytes = (n: number, k: 0 | 1) => encodeTracesProto(part(n, k)).length;
-const total = (registry: Registry, name: string, where: Record<string, string> = {}) =>
-  registry.total(`ocsvc_component_${name}_items_total`, { component: 'sampler', ...where });
-const decisions = (registry: Registry, where: Record<string, string>) => registry.total('ocsvc_sampler_decisions_total', where);
-
-/** Runs decision rounds until `probe` holds: a forward's acknowledgement lands between rounds. */
-async function tickUntil(sampler: Sampler, probe: () => boolean, what: string): Promise<void> {
-  await waitFor(
-    async () => {
-      await sampler.tick();
-      return probe();
-    },
-    { ...WAIT, intervalMs: 5, what },
-  );
-}
-
-/** Lets the event loop run: a consumer that is not paused gets its records in this time. */
-async function settle(turns = 20): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
-}
+import { DEFAULT_POLICIES } from '../../lib/config/policies.js';
+import { PolicySet } from '../../sampler/policy-set.js';
+import { SAMPLED_BY_HEADER, Sampler } from '../../sampler/sampler.js';
+import { T0, captureLog, collect, part, traceOf, whole } from './harness.js';
+import { TTL_MS, WAIT, WAIT_MS, decisions, partBytes, partitionOf, settle, setup, tickUntil, total } from './rig.js';
 
 void test('a trace arriving in several records is forwarded whole, in one produce, only once the decision wait has passed', async (t) => {
   const rig = await setup(t, { partitions: 1 });
@@ -516,7 +419,7 @@ void test('close() is safe twice and without start()', async (t) => {
   assert.equal(sampler.close(), p1);
   await p1;
   const never = new Sampler({
-    bus: rig.bus, store: rig.store, policy: policies.always_sample(), groupId: uniqueName('g'), topics: rig.topics,
+    bus: rig.bus, store: rig.store, policies: PolicySet.fromConfig(DEFAULT_POLICIES), groupId: uniqueName('g'), topics: rig.topics,
     decisionWaitMs: 1, decisionTtlMs: 1, tickMs: 1, maxBufferedBytes: 1, decideOnShutdown: true,
     registry: new Registry(), log: captureLog().log,
   });

@@ -17,6 +17,7 @@ export {
   type PartialSuccess,
 } from './response.js';
 export { mergeTraces, splitTracesByTraceId } from './split.js';
+export { scanTracesProto, type TracesScan } from './scan-traces.js';
 export { MAX_VALUE_DEPTH } from './json-common.js';
 export { PROTO_DIR } from './proto-root.js';
 

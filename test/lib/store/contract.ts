@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 import { OcsvcError } from '../../../lib/errors.js';
 import { traceIdFromHex, type TraceId } from '../../../lib/model/ids.js';
-import type { Decision, DecisionStore } from '../../../lib/store/store.js';
+import type { BudgetRequest, Decision, DecisionStore } from '../../../lib/store/store.js';
 import { uniqueName } from '../../harness/env.js';
 import { waitFor } from '../../harness/wait-for.js';
 
@@ -24,6 +24,11 @@ export function randomTraceId(): TraceId {
 
 export function decision(verdict: Decision['verdict'], policy = 'always_sample', decidedAtMs = 1_732_500_000_000): Decision {
   return { verdict, policy, decidedAtMs };
+}
+
+/** A budget request on a slow bucket (one token per 100 s), so that refills during a test stay below one token. */
+export function budget(bucket: string, take: number, o: Partial<BudgetRequest> = {}): BudgetRequest {
+  return { bucket, ratePerSecond: 0.01, burst: 100, take, refund: 0, ...o };
 }
 
 export function runDecisionStoreContract(name: string, makeStore: MakeStore): void {
@@ -157,6 +162,62 @@ export function runDecisionStoreContract(name: string, makeStore: MakeStore): vo
       }
     });
 
+    it('budgets: a new bucket starts full, and a take gets at most what it holds', async (t) => {
+      const store = await started(t);
+      if (!store) return;
+      assert.deepEqual(await store.takeBudgets([budget('b', 30)]), [30]);
+      assert.deepEqual(await store.takeBudgets([budget('b', 100)]), [70]);
+      assert.deepEqual(await store.takeBudgets([budget('b', 1)]), [0]);
+      assert.deepEqual(await store.takeBudgets([budget('fresh', 150)]), [100], 'never more than burst');
+    });
+
+    it('budgets: the requests of one call are served in order, each bucket on its own', async (t) => {
+      const store = await started(t);
+      if (!store) return;
+      assert.deepEqual(await store.takeBudgets([budget('x', 60), budget('y', 10), budget('x', 60), budget('y', 0), budget('x', 0)]), [60, 10, 40, 0, 0]);
+    });
+
+    it('budgets: stores in one namespace share one bucket (a global rate); other namespaces have their own', async (t) => {
+      const namespace = uniqueName('shared');
+      const a = await started(t, namespace);
+      const b = await started(t, namespace);
+      const other = await started(t);
+      if (!a || !b || !other) return;
+      const [fromA, fromB] = await Promise.all([a.takeBudgets([budget('g', 60)]), b.takeBudgets([budget('g', 60)])]);
+      assert.equal(fromA[0]! + fromB[0]!, 100, `${fromA[0]} + ${fromB[0]}: the two share 100 tokens`);
+      assert.deepEqual(await other.takeBudgets([budget('g', 60)]), [60]);
+    });
+
+    it('budgets: refunded tokens can be taken again, but the bucket never holds more than burst', async (t) => {
+      const store = await started(t);
+      if (!store) return;
+      await store.takeBudgets([budget('r', 100)]);
+      assert.deepEqual(await store.takeBudgets([budget('r', 50, { refund: 40 })]), [40]);
+      assert.deepEqual(await store.takeBudgets([budget('r', 200, { refund: 500 })]), [100], 'refund capped at burst');
+    });
+
+    it('budgets: an emptied bucket refills at ratePerSecond', async (t) => {
+      const store = await started(t);
+      if (!store) return;
+      const fast = (take: number) => budget('f', take, { ratePerSecond: 50, burst: 10 });
+      assert.deepEqual(await store.takeBudgets([fast(10)]), [10]);
+      const startedAt = Date.now();
+      const [soon] = await store.takeBudgets([fast(10)]);
+      assert.ok(soon! <= Math.ceil(((Date.now() - startedAt + 50) * 50) / 1_000), `at most the refill since emptied, got ${soon}`);
+      let got = soon!;
+      await waitFor(async () => (got += (await store.takeBudgets([fast(1)]))[0]!) >= 5, { timeoutMs: 10_000, intervalMs: 20, what: '5 tokens refilled' });
+      assert.ok(Date.now() - startedAt >= 40, '5 tokens at 50/s take at least 100 ms (40 allowed for clock granularity)');
+    });
+
+    it('budgets: rejects bad requests as a caller\'s bug', async (t) => {
+      const store = await started(t);
+      if (!store) return;
+      for (const bad of [budget('', 1), budget('z', -1), budget('z', 1.5), budget('z', 1, { ratePerSecond: 0 }), budget('z', 1, { burst: 0 }), budget('z', 1, { refund: -1 })]) {
+        await assert.rejects(store.takeBudgets([bad]), RangeError, JSON.stringify(bad));
+      }
+      assert.deepEqual(await store.takeBudgets([]), []);
+    });
+
     it('close() is safe twice and returns the same promise', async (t) => {
       const store = await makeStore(t, uniqueName('ns'));
       if (!store) return;
@@ -182,6 +243,7 @@ export function runDecisionStoreContract(name: string, makeStore: MakeStore): vo
       const notStarted = (err: unknown) => err instanceof OcsvcError && err.code === 'STORE_NOT_STARTED';
       await assert.rejects(store.decide([{ traceId: randomTraceId(), decision: decision('keep') }], TTL_MS), notStarted);
       await assert.rejects(store.get([randomTraceId()]), notStarted);
+      await assert.rejects(store.takeBudgets([budget('b', 1)]), notStarted);
     });
 
     it('calls after close() reject with STORE_CLOSED', async (t) => {
@@ -192,6 +254,7 @@ export function runDecisionStoreContract(name: string, makeStore: MakeStore): vo
       const isClosed = (err: unknown) => err instanceof OcsvcError && err.code === 'STORE_CLOSED';
       await assert.rejects(store.decide([{ traceId: randomTraceId(), decision: decision('keep') }], TTL_MS), isClosed);
       await assert.rejects(store.get([randomTraceId()]), isClosed);
+      await assert.rejects(store.takeBudgets([budget('b', 1)]), isClosed);
       await assert.rejects(store.start(), isClosed);
     });
   });

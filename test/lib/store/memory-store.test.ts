@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryDecisionStore, MemoryDecisionTable } from '../../../lib/store/memory-store.js';
 import { waitFor } from '../../harness/wait-for.js';
-import { decision, randomTraceId, runDecisionStoreContract } from './contract.js';
+import { budget, decision, randomTraceId, runDecisionStoreContract } from './contract.js';
 
 // Stores of one namespace share a table, as samplers share one Redis.
 const tables = new Map<string, MemoryDecisionTable>();
@@ -64,6 +64,21 @@ describe('MemoryDecisionStore', () => {
     returned.verdict = 'drop';
     proposal.policy = 'changed';
     assert.deepEqual(await store.get([traceId]), [decision('keep')]);
+  });
+
+  it('budgets refill by rate x elapsed time, fractions carried over, up to burst', async (t) => {
+    let nowMs = 1_000;
+    const store = new MemoryDecisionStore({ nowMs: () => nowMs });
+    t.after(() => store.close());
+    await store.start();
+    const take = (n: number) => store.takeBudgets([budget('b', n, { ratePerSecond: 4, burst: 8 })]);
+    assert.deepEqual(await take(8), [8]);
+    nowMs += 375; // 1.5 tokens
+    assert.deepEqual(await take(8), [1]);
+    nowMs += 125; // 0.5 + 0.5 tokens
+    assert.deepEqual(await take(8), [1]);
+    nowMs += 60_000;
+    assert.deepEqual(await take(100), [8], 'never more than burst');
   });
 
   it('rejects a maxEntries below 1', () => {

@@ -7,7 +7,7 @@ import { redisUrl, uniqueName } from '../../harness/env.js';
 import { freePort } from '../../harness/free-port.js';
 import { startRedis } from '../../harness/redis.js';
 import { waitFor } from '../../harness/wait-for.js';
-import { decision, randomTraceId, runDecisionStoreContract } from './contract.js';
+import { budget, decision, randomTraceId, runDecisionStoreContract } from './contract.js';
 
 // One key prefix per namespace on the shared Redis: stores of one namespace
 // share decisions, and no two tests or runs see each other's keys.
@@ -62,6 +62,22 @@ describe('RedisDecisionStore', () => {
     assert.equal(await raw.get(key), 'k|always_sample|1732500000000');
     const pttl = await raw.pttl(key);
     assert.ok(pttl > 0 && pttl <= 60_000, `PTTL ${pttl}`);
+  });
+
+  it('keeps each budget bucket as a hash under <prefix>budget:{<bucket>}, expiring once it would be full again', async (t) => {
+    const url = redisUrl(t);
+    if (!url) return;
+    const keyPrefix = `test:${uniqueName('budget')}:`;
+    const s = store(t, { url, keyPrefix });
+    await s.start();
+    await s.takeBudgets([budget('composite-1/errors', 30, { ratePerSecond: 10, burst: 100 })]);
+    const raw = rawClient(t, url);
+    const key = `${keyPrefix}budget:{composite-1/errors}`;
+    const state = await raw.hgetall(key);
+    assert.ok(Math.abs(Number(state.tokens) - 70) < 1, `tokens ${state.tokens}`);
+    assert.ok(Number(state.atUs) > 1_600_000_000_000_000, `atUs ${state.atUs} is the server's time in microseconds`);
+    const pttl = await raw.pttl(key);
+    assert.ok(pttl > 60_000 && pttl <= 70_000, `PTTL ${pttl}: 10 s to refill 100 tokens at 10/s, plus a minute`);
   });
 
   it('reports a value it cannot read as STORE_CORRUPT rather than guessing', async (t) => {

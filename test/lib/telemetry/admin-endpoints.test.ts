@@ -4,6 +4,7 @@ import { startAdminEndpoints, type AdminEndpoints } from '../../../lib/telemetry
 import type { AdminServer } from '../../../lib/telemetry/admin-server.js';
 import { Health } from '../../../lib/telemetry/health.js';
 import type { OperatorStatus } from '../../../lib/telemetry/operator-status.js';
+import { Panels } from '../../../lib/telemetry/panels.js';
 import { Registry } from '../../../lib/telemetry/stats.js';
 
 const ALL_ON_PORT_0 = { health: '127.0.0.1:0', metrics: '127.0.0.1:0', operator: '127.0.0.1:0' };
@@ -11,10 +12,11 @@ const ALL_ON_PORT_0 = { health: '127.0.0.1:0', metrics: '127.0.0.1:0', operator:
 async function start(t: TestContext, endpoints = ALL_ON_PORT_0) {
   const registry = new Registry();
   const health = new Health();
-  const admin = startAdminEndpoints({ service: 'agent', version: '1.2.3', registry, health, endpoints });
+  const panels = new Panels();
+  const admin = startAdminEndpoints({ service: 'agent', version: '1.2.3', registry, health, panels, endpoints });
   t.after(() => admin.close());
   await admin.start();
-  return { registry, health, admin, url: (kind: keyof typeof ALL_ON_PORT_0) => serverOf(admin, kind).url };
+  return { registry, health, panels, admin, url: (kind: keyof typeof ALL_ON_PORT_0) => serverOf(admin, kind).url };
 }
 
 function serverOf(admin: AdminEndpoints, kind: keyof AdminEndpoints['servers']): AdminServer {
@@ -105,6 +107,30 @@ void test('the operator page shows components and counters and escapes names', a
   const missing = await fetch(url('operator') + '/nope');
   assert.equal(missing.status, 404);
   await missing.arrayBuffer();
+});
+
+void test('a panel shows as an escaped table on the page, in /api/status without its data, and with its data at /api/panels', async (t) => {
+  const { panels, url } = await start(t);
+  const page0 = await (await fetch(url('operator') + '/')).text();
+  assert.doesNotMatch(page0, /Last decisions/);
+  let calls = 0;
+  const remove = panels.add('decisions', () => ({
+    id: 'decisions',
+    title: 'Last decisions',
+    help: 'newest first',
+    columns: ['trace', 'policy', 'spans', 'error'],
+    rows: [['abc', '<script>x</script>', 3, true]],
+    data: [{ trace: 'abc', calls: ++calls }],
+  }));
+  const page = await (await fetch(url('operator') + '/')).text();
+  assert.match(page, /<h2>Last decisions<\/h2>/);
+  assert.match(page, /<td>abc<\/td><td>&#60;script&#62;x&#60;\/script&#62;<\/td><td class="n">3<\/td><td>true<\/td>/);
+  const status = (await (await fetch(url('operator') + '/api/status')).json()) as OperatorStatus;
+  assert.deepEqual(status.panels, [{ id: 'decisions', title: 'Last decisions', help: 'newest first', columns: ['trace', 'policy', 'spans', 'error'], rows: [['abc', '<script>x</script>', 3, true]] }]);
+  const api = (await (await fetch(url('operator') + '/api/panels')).json()) as { panels: { id: string; data: unknown }[] };
+  assert.deepEqual(api.panels.map((p) => [p.id, p.data]), [['decisions', [{ trace: 'abc', calls: 3 }]]], 'built afresh on every request');
+  remove();
+  assert.deepEqual(((await (await fetch(url('operator') + '/api/panels')).json()) as { panels: unknown[] }).panels, []);
 });
 
 void test('an empty endpoint disables it; close is safe twice', async (t) => {
