@@ -1,30 +1,43 @@
-// `ocsvc replay`: re-consume a range of a topic (by time or by offsets) into
-// one configured exporter backend: to backfill a new or recovered backend from
-// spans.sampled, or to re-drive what a backend refused once its cause is fixed.
+// `ocsvc replay`: re-consume a range of a topic (by time or by offsets), and
+// either
 //
-// It runs the exporter's own BackendPipeline (same batching, retries, and
-// commit-after-accept) on a fresh consumer group positioned at the range's
-// start, reading through a RangeReader that hands it only the range. The
-// range's end is fixed when the replay starts, so it finishes even while the
-// topic keeps growing. Progress goes to stderr; the exit code is 0 once the
-// whole range was handled, 1 on failure, 130 when interrupted.
+// - send it to one configured exporter backend (--backend): to backfill a new
+//   or recovered backend from spans.sampled, or to re-drive what a backend
+//   refused once its cause is fixed; it runs the exporter's own
+//   BackendPipeline (same batching, retries, commit-after-accept, dead-letter
+//   topic); or
+// - take it through a sampler with the configuration's policies into another
+//   topic (--resample --output-topic): to try new policies on history. That
+//   sampler decides on its own, in memory, by the records' own time (a trace
+//   waits its decision wait of record time, however fast the replay reads),
+//   and decides what it still holds at the end of the range.
+//
+// Either way a fresh consumer group positioned at the range's start reads
+// through a RangeReader that hands on only the range. The range's end is fixed
+// when the replay starts, so it finishes while the topic keeps growing.
+// Progress goes to stderr; the exit code is 0 once the whole range was
+// handled, 1 on failure, 2 on a usage error, 130 when interrupted.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { BackendPipeline } from '../exporter/backend-pipeline.js';
 import { backendPipelines, deadLetterTopics } from '../exporter/service.js';
 import { resolveRange, RangeReader, type RangeBound, type RangeProgress } from '../lib/bus/range.js';
+import type { Bus } from '../lib/bus/bus.js';
 import { ConfigError, loadConfig } from '../lib/config/index.js';
 import type { ReplayConfig } from '../lib/config/schemas.js';
 import { errorMessage, InvalidInputError } from '../lib/errors.js';
-import { closeAll } from '../lib/lifecycle.js';
+import { closeAll, closeOnce, type Component } from '../lib/lifecycle.js';
 import { kafkaBus } from '../lib/service/kafka.js';
-import { createRuntime, startAdmin } from '../lib/service/runtime.js';
+import { createRuntime, startAdmin, type Runtime } from '../lib/service/runtime.js';
+import { MemoryDecisionStore } from '../lib/store/memory-store.js';
 import type { Signal } from '../lib/telemetry/stats.js';
+import { samplerPart } from '../sampler/service.js';
 
 export const REPLAY_USAGE = `Usage: ocsvc replay --topic TOPIC --backend NAME [--from WHEN] [--to WHEN] [--signal traces|metrics] [--config FILE]
+       ocsvc replay --topic TOPIC --resample --output-topic TOPIC [--from WHEN] [--to WHEN] [--config FILE]
 
 Re-exports the records of TOPIC between --from and --to to the exporter backend NAME
-(one of exporter.backends in the configuration).
+(one of exporter.backends in the configuration), or, with --resample, takes the spans
+through a sampler with the configuration's sampler.policies into --output-topic.
 
   WHEN is earliest, latest, a time (2026-12-01T10:00:00Z, or milliseconds since the epoch),
   or offsets per partition (0:1200,1:1180; partitions not named: the log start or end).
@@ -64,9 +77,11 @@ export function formatProgress(p: RangeProgress, startedMs: number, nowMs: numbe
   );
 }
 
+type Target = { kind: 'backend'; name: string } | { kind: 'resample'; outputTopic: string };
+
 interface ReplayArgs {
   topic: string;
-  backend: string;
+  target: Target;
   from: RangeBound;
   to: RangeBound;
   signal: Signal | undefined;
@@ -75,22 +90,35 @@ interface ReplayArgs {
 }
 
 function parseReplayArgs(argv: string[]): ReplayArgs {
-  const { values, positionals } = parseArgs({
+  const { values } = parseArgs({
     args: argv,
     allowPositionals: false,
     options: {
       config: { type: 'string', short: 'c' },
       topic: { type: 'string' },
       backend: { type: 'string' },
+      resample: { type: 'boolean', default: false },
+      'output-topic': { type: 'string' },
       from: { type: 'string', default: 'earliest' },
       to: { type: 'string', default: 'latest' },
       signal: { type: 'string' },
       'progress-ms': { type: 'string', default: '1000' },
     },
   });
-  void positionals;
   if (!values.topic) throw new InvalidInputError('--topic is required');
-  if (!values.backend) throw new InvalidInputError('--backend is required');
+  let target: Target;
+  if (values.resample) {
+    if (values.backend) throw new InvalidInputError('--backend and --resample exclude each other: a replay either exports or re-samples');
+    const out = values['output-topic'];
+    if (!out) throw new InvalidInputError('--resample needs --output-topic: where the spans it keeps go');
+    if (out === values.topic) throw new InvalidInputError('--output-topic must differ from --topic');
+    if (values.signal === 'metrics') throw new InvalidInputError('--resample takes spans: metrics are not sampled');
+    target = { kind: 'resample', outputTopic: out };
+  } else {
+    if (!values.backend) throw new InvalidInputError('--backend (or --resample) is required');
+    if (values['output-topic']) throw new InvalidInputError('--output-topic goes with --resample');
+    target = { kind: 'backend', name: values.backend };
+  }
   if (values.signal !== undefined && values.signal !== 'traces' && values.signal !== 'metrics') {
     throw new InvalidInputError(`--signal must be traces or metrics, got "${values.signal}"`);
   }
@@ -98,12 +126,108 @@ function parseReplayArgs(argv: string[]): ReplayArgs {
   if (!Number.isInteger(progressMs) || progressMs < 0) throw new InvalidInputError(`--progress-ms must be an integer >= 0, got "${values['progress-ms']}"`);
   return {
     topic: values.topic,
-    backend: values.backend,
+    target,
     from: parseBound(values.from, '--from'),
     to: parseBound(values.to, '--to'),
     signal: values.signal,
     progressMs,
     config: values.config ?? process.env.OCSVC_CONFIG,
+  };
+}
+
+/** What a replay runs over the range: its part, and what its summary line adds. */
+interface Job {
+  part: Component;
+  /** Called while the range is read, every second. */
+  watch?: () => void;
+  summary(): Record<string, unknown>;
+}
+
+/** The replay's target, checked against the configuration before anything starts; a message when it cannot be. */
+function checkTarget(args: ReplayArgs, config: Readonly<ReplayConfig>): string | undefined {
+  if (args.target.kind === 'resample') return undefined;
+  const name = args.target.name;
+  const cfg = config.exporter.backends.find((b) => b.name === name);
+  if (!cfg) return `no backend named "${name}" in exporter.backends (${config.exporter.backends.map((b) => b.name).join(', ') || 'none configured'})`;
+  const signal = signalOf(args, config);
+  if (!cfg.signals.includes(signal)) return `backend "${cfg.name}" does not take ${signal} (its signals: ${cfg.signals.join(', ')})`;
+  return undefined;
+}
+
+function signalOf(args: ReplayArgs, config: Readonly<ReplayConfig>): Signal {
+  const prefix = config.exporter.deadLetter.topicPrefix;
+  const metricsTopic = args.topic === config.kafka.topics.metrics || (args.topic.startsWith(prefix) && args.topic.endsWith('.metrics'));
+  return args.signal ?? (metricsTopic ? 'metrics' : 'traces');
+}
+
+async function ensureTopics(bus: Bus, config: Readonly<ReplayConfig>, topics: string[]): Promise<void> {
+  const { partitions, replicationFactor, createTopics } = config.kafka;
+  if (createTopics && topics.length > 0) await bus.ensureTopics(topics.map((topic) => ({ topic, partitions, replicationFactor })));
+}
+
+async function exportJob(rt: Runtime, args: ReplayArgs, config: Readonly<ReplayConfig>, bus: Bus, reader: RangeReader, runId: string, name: string): Promise<Job> {
+  const cfg = config.exporter.backends.find((b) => b.name === name)!;
+  const signal = signalOf(args, config);
+  // The topic stands in for the one this signal is normally exported from.
+  const topics = { ...config.kafka.topics, [signal === 'traces' ? 'spansSampled' : 'metrics']: args.topic };
+  const section = { ...config.exporter, groupPrefix: `ocsvc-replay-${runId}`, backends: [{ ...cfg, signals: [signal] }] };
+  // What the backend still refuses goes to its dead-letter topic, as with the exporter.
+  await ensureTopics(bus, config, deadLetterTopics(section));
+  const [pipeline] = backendPipelines(rt, section, reader.bus(bus), topics);
+  const component = `exporter/${cfg.name}`;
+  return {
+    part: pipeline!,
+    summary: () => ({
+      backend: cfg.name,
+      sent: rt.registry.total('ocsvc_component_sent_items_total', { component }),
+      dropped: rt.registry.total('ocsvc_component_dropped_items_total', { component }),
+    }),
+  };
+}
+
+async function resampleJob(rt: Runtime, args: ReplayArgs, config: Readonly<ReplayConfig>, bus: Bus, reader: RangeReader, runId: string, outputTopic: string): Promise<Job> {
+  await ensureTopics(bus, config, [outputTopic]);
+  // Record time: each trace waits its decision wait of its own time. When the
+  // buffer is full of traces that are not yet due, reading pauses and record
+  // time would stand still: then time is moved on a decision wait, which
+  // decides the oldest traces on what has arrived (counted as stalls).
+  let offsetMs = 0;
+  let stalls = 0;
+  const now = () => (reader.recordTimeMs() ?? Date.now()) + offsetMs;
+  const section = { ...config.sampler, groupId: `ocsvc-replay-${runId}-sampler`, decideOnShutdown: true };
+  const store = new MemoryDecisionStore({ nowMs: now });
+  const topics = { ...config.kafka.topics, spans: args.topic, spansSampled: outputTopic };
+  const sampler = samplerPart(rt, section, reader.bus(bus), store, topics, now);
+  let last = { handled: -1n, atMs: Date.now() };
+  return {
+    part: {
+      name: 'resample',
+      start: async () => {
+        await store.start();
+        await sampler.start();
+      },
+      close: closeOnce(async () => {
+        await sampler.close();
+        await store.close();
+      }),
+    },
+    watch: () => {
+      const { handled } = reader.progress();
+      if (handled !== last.handled) last = { handled, atMs: Date.now() };
+      else if (Date.now() - last.atMs > 5_000 && sampler.bufferedBytes() >= section.maxBufferedBytes * 0.8) {
+        offsetMs += section.decisionWaitMs;
+        stalls++;
+        last = { handled, atMs: Date.now() };
+        rt.log.warn('the sampler buffer is full of traces not yet due: moving record time on a decision wait', { decisionWaitMs: section.decisionWaitMs });
+      }
+    },
+    summary: () => ({
+      outputTopic,
+      keptTraces: rt.registry.total('ocsvc_sampler_decisions_total', { verdict: 'keep' }),
+      droppedTraces: rt.registry.total('ocsvc_sampler_decisions_total', { verdict: 'drop' }),
+      keptSpans: rt.registry.total('ocsvc_component_sent_items_total', { component: 'sampler' }),
+      stalls,
+    }),
   };
 }
 
@@ -122,24 +246,16 @@ export async function replayMain(argv: string[]): Promise<number> {
     process.stderr.write(`${errorMessage(err)}\n${REPLAY_USAGE}\n`);
     return 2;
   }
-  const cfg = config.exporter.backends.find((b) => b.name === args.backend);
-  if (!cfg) {
-    const names = config.exporter.backends.map((b) => b.name).join(', ') || 'none configured';
-    process.stderr.write(`no backend named "${args.backend}" in exporter.backends (${names})\n`);
-    return 2;
-  }
-  const { deadLetter } = config.exporter;
-  const metricsTopic = args.topic === config.kafka.topics.metrics || (args.topic.startsWith(deadLetter.topicPrefix) && args.topic.endsWith('.metrics'));
-  const signal = args.signal ?? (metricsTopic ? 'metrics' : 'traces');
-  if (!cfg.signals.includes(signal)) {
-    process.stderr.write(`backend "${cfg.name}" does not take ${signal} (its signals: ${cfg.signals.join(', ')})\n`);
+  const refusal = checkTarget(args, config);
+  if (refusal !== undefined) {
+    process.stderr.write(`${refusal}\n`);
     return 2;
   }
 
   const rt = createRuntime('replay', config);
   const bus = kafkaBus(config.kafka, config.service.name, rt.log);
   const admin = startAdmin(rt, config.admin);
-  let pipeline: BackendPipeline | undefined;
+  let job: Job | undefined;
   let timer: NodeJS.Timeout | undefined;
   const interrupted = new Promise<'interrupted'>((resolve) => {
     process.once('SIGINT', () => resolve('interrupted'));
@@ -153,36 +269,41 @@ export async function replayMain(argv: string[]): Promise<number> {
     const runId = randomUUID().slice(0, 8);
     rt.log.info('replay starting', {
       topic: args.topic,
-      backend: cfg.name,
-      signal,
-      group: `ocsvc-replay-${runId}-${cfg.name}`,
+      target: args.target.kind === 'backend' ? `backend ${args.target.name}` : `resample into ${args.target.outputTopic}`,
+      runId,
       ranges: ranges.map((r) => `${r.partition}:${r.start}-${r.end}`).join(' '),
     });
-    // The topic stands in for the one this signal is normally exported from.
-    const topics = { ...config.kafka.topics, [signal === 'traces' ? 'spansSampled' : 'metrics']: args.topic };
-    const section = { ...config.exporter, groupPrefix: `ocsvc-replay-${runId}`, backends: [{ ...cfg, signals: [signal] }] };
-    // What the backend still refuses goes to its dead-letter topic, as with the exporter.
-    const { partitions, replicationFactor, createTopics } = config.kafka;
-    if (createTopics) await bus.ensureTopics(deadLetterTopics(section).map((topic) => ({ topic, partitions, replicationFactor })));
-    [pipeline] = backendPipelines(rt, section, reader.bus(bus), topics);
+    job =
+      args.target.kind === 'backend'
+        ? await exportJob(rt, args, config, bus, reader, runId, args.target.name)
+        : await resampleJob(rt, args, config, bus, reader, runId, args.target.outputTopic);
     const startedMs = Date.now();
     const report = () => process.stderr.write(`${formatProgress(reader.progress(), startedMs, Date.now())}\n`);
-    if (args.progressMs > 0) timer = setInterval(report, args.progressMs);
-    await pipeline!.start();
+    let ticks = 0;
+    timer = setInterval(() => {
+      job?.watch?.();
+      if (args.progressMs > 0 && ++ticks * 100 >= args.progressMs) {
+        ticks = 0;
+        report();
+      }
+    }, 100);
+    await job.part.start();
     const outcome = await Promise.race([reader.done.then(() => 'done' as const), interrupted]);
     clearInterval(timer);
     report();
     if (outcome === 'interrupted') {
-      rt.log.warn('replay interrupted; what was exported is committed, run it again with --from at the offsets above to go on');
+      rt.log.warn('replay interrupted; what was handled is committed, run it again with --from at the offsets above to go on');
       return 130;
     }
-    rt.log.info('replay done', { records: String(reader.progress().handled), seconds: (Date.now() - startedMs) / 1000 });
+    // Closing finishes the work: the sampler decides what it still holds.
+    await job.part.close();
+    rt.log.info('replay done', { records: String(reader.progress().handled), seconds: (Date.now() - startedMs) / 1000, ...job.summary() });
     return 0;
   } catch (err) {
     rt.log.error('replay failed', { err });
     return 1;
   } finally {
     clearInterval(timer);
-    await closeAll([pipeline, bus, admin].filter((c) => c !== undefined)).catch((err: unknown) => rt.log.warn('errors while stopping', { err }));
+    await closeAll([job?.part, bus, admin].filter((c) => c !== undefined)).catch((err: unknown) => rt.log.warn('errors while stopping', { err }));
   }
 }

@@ -10,7 +10,8 @@ import type { DecisionStore } from '../lib/store/store.js';
 import { PolicySet } from './policy-set.js';
 import { Sampler } from './sampler.js';
 
-export function samplerPart(rt: Runtime, section: SamplerSection, bus: Bus, store: DecisionStore, topics: TopicsSection): Sampler {
+/** `now`: the sampler's clock (a replay decides by the records' own time). */
+export function samplerPart(rt: Runtime, section: SamplerSection, bus: Bus, store: DecisionStore, topics: TopicsSection, now?: () => number): Sampler {
   const log = rt.log.child({ component: 'sampler' });
   // A policy that throws does so for many traces in a row: once a minute is enough.
   const policyLog = rateLimited(log, 60_000 /* 1 minute */);
@@ -33,6 +34,7 @@ export function samplerPart(rt: Runtime, section: SamplerSection, bus: Bus, stor
     registry: rt.registry,
     panels: rt.panels,
     log,
+    now,
   });
 }
 

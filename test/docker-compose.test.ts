@@ -47,13 +47,32 @@ test('scaled tiers publish no fixed host ports', () => {
   for (const name of ['sampler', 'exporter']) assert.equal(services[name]!.ports, undefined, `${name} must scale`);
 });
 
-test('published receiver ports lead to the configured receiver ports', () => {
+test('every enabled receiver port is published, over the right transport', () => {
   for (const name of ['agent', 'ingester']) {
     const config = loadConfig('agent', { env: services[name]!.environment ?? {} });
-    const inside = (services[name]!.ports ?? []).map((p) => Number(p.split(':').pop()));
-    assert.ok(inside.includes(parseEndpoint(config.receivers.otlp.grpc.endpoint).port), `${name} publishes OTLP/gRPC`);
-    assert.ok(inside.includes(parseEndpoint(config.receivers.otlp.http.endpoint).port), `${name} publishes OTLP/HTTP`);
+    // "host:container[/udp]" -> "container/tcp|udp"
+    const inside = new Set((services[name]!.ports ?? []).map((p) => {
+      const [spec, proto = 'tcp'] = p.split('/');
+      return `${spec!.split(':').pop()}/${proto}`;
+    }));
+    const r = config.receivers;
+    const wanted: [string, boolean, string, 'tcp' | 'udp'][] = [
+      ['OTLP/gRPC', r.otlp.grpc.enabled, r.otlp.grpc.endpoint, 'tcp'],
+      ['OTLP/HTTP', r.otlp.http.enabled, r.otlp.http.endpoint, 'tcp'],
+      ['OpenCensus', r.opencensus.enabled, r.opencensus.endpoint, 'tcp'],
+      ['Jaeger gRPC', r.jaeger.enabled && r.jaeger.grpc.enabled, r.jaeger.grpc.endpoint, 'tcp'],
+      ['Jaeger Thrift HTTP', r.jaeger.enabled && r.jaeger.thriftHttp.enabled, r.jaeger.thriftHttp.endpoint, 'tcp'],
+      ['Jaeger compact UDP', r.jaeger.enabled && r.jaeger.thriftCompact.enabled, r.jaeger.thriftCompact.endpoint, 'udp'],
+      ['Jaeger binary UDP', r.jaeger.enabled && r.jaeger.thriftBinary.enabled, r.jaeger.thriftBinary.endpoint, 'udp'],
+      ['Jaeger sampling', r.jaeger.enabled && r.jaeger.sampling.enabled, r.jaeger.sampling.endpoint, 'tcp'],
+      ['Zipkin', r.zipkin.enabled, r.zipkin.endpoint, 'tcp'],
+    ];
+    for (const [what, enabled, endpoint, proto] of wanted) {
+      if (enabled) assert.ok(inside.has(`${parseEndpoint(endpoint).port}/${proto}`), `${name} publishes ${what} (${endpoint}/${proto})`);
+    }
   }
+  const agent = loadConfig('agent', { env: services.agent!.environment ?? {} }).receivers;
+  assert.ok(agent.opencensus.enabled && agent.jaeger.enabled && agent.zipkin.enabled, 'the agent takes every protocol');
 });
 
 test('brokers, Redis and backends point at services of the compose file, on their ports', () => {

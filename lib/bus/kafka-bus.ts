@@ -12,7 +12,7 @@ import { closeAll, closeOnce, sleep } from '../lifecycle.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import type { Bus, Consumer, ConsumerOptions, OffsetSpec, OutRecord, PartitionOffset, TopicSpec } from './bus.js';
 import { KafkaConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
-import { isProducerFenced, isUnknownTopic, toBusError } from './kafka-errors.js';
+import { isProducerFenced, isTransient, isUnknownTopic, toBusError } from './kafka-errors.js';
 import { kafkaLogCreator, kafkaLogLevel, type KafkaLogLevel } from './kafka-log.js';
 import { choosePartition } from './partitioner.js';
 import { SendQueue } from './send-queue.js';
@@ -40,6 +40,9 @@ export interface KafkaBusOptions {
   logger?: Logger;
   consumer?: Partial<KafkaConsumerSettings>;
 }
+
+// Tries at reading a topic's offsets while a partition has no ready leader: about 4.5 s at 300 ms doubling.
+const OFFSET_LOOKUP_TRIES = 5;
 
 const CONSUMER_DEFAULTS: KafkaConsumerSettings = {
   sessionTimeoutMs: 30_000, // KafkaJS's default
@@ -161,14 +164,22 @@ export class KafkaBus implements Bus {
 
   async offsetsAt(topic: string, at: OffsetSpec): Promise<PartitionOffset[]> {
     const admin = await this.connectAdmin();
-    try {
-      const found =
-        typeof at === 'object'
-          ? await admin.fetchTopicOffsetsByTimestamp(topic, at.timeMs) // the log end where no record is that late
-          : (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: at === 'earliest' ? p.low : p.high }));
-      return found.map((p) => ({ topic, partition: p.partition, offset: BigInt(p.offset) })).sort((a, b) => a.partition - b.partition);
-    } catch (err) {
-      throw toBusError(err, `reading the offsets of ${topic}`);
+    // KafkaJS gives up at once on a partition whose leader is not ready yet
+    // (NOT_LEADER_FOR_PARTITION just after a topic was created, or while a
+    // leader moves): a bounded number of tries, since the caller is an
+    // operator command or a consumer positioning itself.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const found =
+          typeof at === 'object'
+            ? await admin.fetchTopicOffsetsByTimestamp(topic, at.timeMs) // the log end where no record is that late
+            : (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: at === 'earliest' ? p.low : p.high }));
+        return found.map((p) => ({ topic, partition: p.partition, offset: BigInt(p.offset) })).sort((a, b) => a.partition - b.partition);
+      } catch (err) {
+        if (attempt >= OFFSET_LOOKUP_TRIES - 1 || !isTransient(err) || this.closed) throw toBusError(err, `reading the offsets of ${topic}`);
+        this.logger.debug('reading offsets failed; trying again', { topic, attempt: attempt + 1, err });
+        await sleep(this.retry.initialRetryTime * 2 ** attempt);
+      }
     }
   }
 

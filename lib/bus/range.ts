@@ -57,6 +57,7 @@ interface PartitionState {
 
 export class RangeReader {
   private readonly states = new Map<string, PartitionState>();
+  private latestTimestampMs: number | undefined;
   private finish!: () => void;
   /** Settles once every partition of the range has been handled to its end. */
   readonly done = new Promise<void>((resolve) => (this.finish = resolve));
@@ -64,6 +65,16 @@ export class RangeReader {
   constructor(ranges: readonly PartitionRange[]) {
     for (const range of ranges) this.states.set(partitionKey(range.topic, range.partition), { range, position: range.start });
     this.check();
+  }
+
+  /**
+   * The range's own clock: the latest record timestamp handed out so far
+   * (undefined before the first). A replay that re-samples decides by it, so
+   * that a trace waits the decision wait of its own time, however fast the
+   * replay reads.
+   */
+  recordTimeMs(): number | undefined {
+    return this.latestTimestampMs;
   }
 
   progress(): RangeProgress {
@@ -115,6 +126,7 @@ export class RangeReader {
     const state = this.states.get(partitionKey(batch.topic, batch.partition));
     if (!state) return; // a topic outside the range: nothing of it is replayed
     const records = batch.records.filter((r) => r.offset >= state.range.start && r.offset < state.range.end);
+    for (const r of records) if (this.latestTimestampMs === undefined || r.timestampMs > this.latestTimestampMs) this.latestTimestampMs = r.timestampMs;
     if (records.length > 0) await handler({ ...batch, records });
     const last = batch.records.at(-1);
     if (last !== undefined && last.offset + 1n > state.position) state.position = last.offset + 1n > state.range.end ? state.range.end : last.offset + 1n;

@@ -54,10 +54,11 @@ export interface AllInOneConfig extends Base {
   exporter: ExporterSection;
 }
 
-/** `ocsvc replay`: reads Kafka, sends to one of the exporter's backends. */
+/** `ocsvc replay`: reads Kafka, sends to one of the exporter's backends, or re-samples into a topic. */
 export interface ReplayConfig extends Base {
   kafka: KafkaSection;
   exporter: ExporterSection;
+  sampler: SamplerSection;
 }
 
 export interface ServiceConfigs {
@@ -100,6 +101,7 @@ export function schemaOf(service: ServiceName): Record<string, unknown> {
         admin: Object.fromEntries(Object.entries(adminSection).map(([k, v]) => [k, { ...v, default: '' }])),
         kafka: kafkaSection,
         exporter: exporterSection(DEFAULT_EXPORTER_BACKENDS),
+        sampler: samplerSection(30_000),
       };
     case 'all-in-one':
       return {

@@ -10,7 +10,8 @@ import { formatProgress, parseBound } from '../../bin/replay.js';
 import { KafkaBus } from '../../lib/bus/kafka-bus.js';
 import type { SpanId, TraceId } from '../../lib/model/ids.js';
 import { spanCount, type Traces } from '../../lib/model/trace.js';
-import { encodeTracesProto, splitTracesByTraceId } from '../../lib/protocol/otlp/index.js';
+import { decodeTracesProto, encodeTracesProto, splitTracesByTraceId } from '../../lib/protocol/otlp/index.js';
+import { waitFor } from '../harness/wait-for.js';
 import { kafkaBrokers, uniqueName } from '../harness/env.js';
 import { sampleTraces } from '../helpers/fixtures.js';
 import { OtlpSink } from '../helpers/otlp-sink.js';
@@ -47,7 +48,7 @@ function spanIds(list: Traces[]): string[] {
   return list.flatMap((t) => t.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => s.spanId)))).sort();
 }
 
-function replay(brokers: string[], sink: OtlpSink, args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function replay(brokers: string[], sink: OtlpSink, args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const env = {
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OCSVC_'))),
     OCSVC_KAFKA_BROKERS: brokers.join(','),
@@ -57,6 +58,7 @@ function replay(brokers: string[], sink: OtlpSink, args: string[]): Promise<{ co
       { name: 'sink', type: 'otlp', endpoint: sink.grpcEndpoint, insecure: true, signals: ['traces'] },
       { name: 'metrics-only', type: 'debug', signals: ['metrics'] },
     ]),
+    ...extraEnv,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/ocsvc.ts', 'replay', '--progress-ms', '200', ...args], { cwd: ROOT, env });
   let stderr = '';
@@ -145,6 +147,66 @@ test("replay re-drives a backend's dead-letter topic to it once the cause is fix
   assert.deepEqual(spanIds(s.sink.traces()), spanIds([refused]));
 });
 
+/** Every record of a topic, read by a new group until `count` spans have arrived. */
+async function readSpans(t: TestContext, bus: KafkaBus, topic: string, count: number): Promise<Traces[]> {
+  const got: Traces[] = [];
+  const consumer = bus.consumer({
+    groupId: uniqueName('reader'),
+    topics: [topic],
+    fromBeginning: true,
+    handler: async (batch) => void got.push(...batch.records.map((r) => decodeTracesProto(r.value))),
+  });
+  t.after(() => consumer.close());
+  await consumer.start();
+  await waitFor(() => spanCount({ resourceSpans: got.flatMap((x) => x.resourceSpans) }) >= count, { timeoutMs: 30_000, what: `${count} spans on ${topic}` });
+  return got;
+}
+
+test('replay --resample takes a range through the configured policies into another topic: kept traces whole, the others not at all', async (t) => {
+  const s = await setup(t, 3);
+  if (!s) return;
+  const traces = wave(50, 12); // 12 traces of 3 spans
+  const keep = new Set<string>();
+  let i = 0;
+  for (const rs of traces.resourceSpans) {
+    for (const ss of rs.scopeSpans) {
+      for (const span of ss.spans) {
+        // Every third trace is marked on one of its spans.
+        if (span.parentSpanId === '' && i++ % 3 === 0) {
+          span.attributes = [...span.attributes, { key: 'replay.keep', value: { kind: 'string', value: 'yes' } }];
+          keep.add(span.traceId);
+        }
+      }
+    }
+  }
+  // Each trace in two records, as two requests of an app would publish it: the sampler assembles them.
+  const byTrace = [...splitTracesByTraceId(traces)];
+  const firstHalf = (one: Traces): Traces => ({ resourceSpans: one.resourceSpans.slice(0, 1) });
+  const secondHalf = (one: Traces): Traces => ({ resourceSpans: one.resourceSpans.slice(1) });
+  for (const part of [firstHalf, secondHalf]) {
+    await s.bus.produce(
+      s.topic,
+      byTrace.map(([traceId, one]) => ({ key: Buffer.from(traceId, 'hex'), value: Buffer.from(encodeTracesProto(part(one))) })),
+    );
+  }
+  const output = uniqueName('resampled');
+  const r = await replay(s.brokers, s.sink, ['--topic', s.topic, '--resample', '--output-topic', output], {
+    OCSVC_SAMPLER_POLICIES: JSON.stringify([{ name: 'marked', type: 'string_attribute', string_attribute: { key: 'replay.keep', values: ['yes'] } }]),
+    OCSVC_SAMPLER_DECISION_WAIT_MS: '1000',
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(keep.size, 4);
+  const out = await readSpans(t, s.bus, output, 4 * 3);
+  const arrived = out.flatMap((x) => x.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+  assert.deepEqual([...new Set(arrived.map((sp) => sp.traceId))].sort(), [...keep].sort(), 'the marked traces, and only they');
+  assert.equal(arrived.length, 12, 'each kept trace whole (3 spans), once');
+  const done = r.stdout.split('\n').find((l) => l.includes('"replay done"'));
+  assert.ok(done, r.stdout);
+  assert.equal(JSON.parse(done).keptTraces, 4);
+  assert.equal(JSON.parse(done).droppedTraces, 8);
+  assert.equal(s.sink.traces().length, 0, 'no backend involved');
+});
+
 test('an empty range finishes at once with nothing sent', async (t) => {
   const s = await setup(t, 1);
   if (!s) return;
@@ -160,11 +222,14 @@ test('usage errors exit 2 and say what is wrong', async (t) => {
   const brokers = ['127.0.0.1:1']; // never reached: the arguments are refused first
   const cases: [string[], RegExp][] = [
     [['--backend', 'sink'], /--topic is required/],
-    [['--topic', 'x'], /--backend is required/],
+    [['--topic', 'x'], /--backend \(or --resample\) is required/],
     [['--topic', 'x', '--backend', 'nope'], /no backend named "nope" in exporter\.backends \(sink, metrics-only\)/],
     [['--topic', 'x', '--backend', 'metrics-only'], /backend "metrics-only" does not take traces/],
     [['--topic', 'x', '--backend', 'sink', '--from', 'yesterday-ish'], /--from: "yesterday-ish" is not earliest, latest, a time/],
     [['--topic', 'x', '--backend', 'sink', '--signal', 'logs'], /--signal must be traces or metrics/],
+    [['--topic', 'x', '--resample'], /--resample needs --output-topic/],
+    [['--topic', 'x', '--resample', '--output-topic', 'x'], /--output-topic must differ from --topic/],
+    [['--topic', 'x', '--resample', '--backend', 'sink', '--output-topic', 'y'], /--backend and --resample exclude each other/],
   ];
   for (const [args, message] of cases) {
     const r = await replay(brokers, sink, args);
