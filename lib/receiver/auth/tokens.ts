@@ -35,7 +35,9 @@ export function digestOf(token: string): Buffer {
 export function parseTokens(text: string, source: string): TokenDigest[] {
   let doc: unknown;
   try {
-    doc = YAML.parse(text);
+    // logLevel 'error': YAML's warnings would go to the process's warning
+    // output, quoting the document.
+    doc = YAML.parse(text, { logLevel: 'error' });
   } catch (err) {
     const pos = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
     const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
@@ -54,10 +56,12 @@ export function parseTokens(text: string, source: string): TokenDigest[] {
       entries.push({ tenant, token, where: `entry ${i + 1}` });
     });
   } else if (typeof doc === 'object') {
-    for (const [tenant, tokens] of Object.entries(doc)) {
+    Object.entries(doc).forEach(([tenant, tokens], k) => {
       const list: unknown[] = Array.isArray(tokens) ? tokens : [tokens];
-      list.forEach((token, i) => entries.push({ tenant, token, where: `tenant ${JSON.stringify(tenant)}, token ${i + 1}` }));
-    }
+      // A key that is no tenant name may be a token written in the wrong place: not quoted.
+      const name = TENANT_PATTERN.test(tenant) ? `tenant ${JSON.stringify(tenant)}` : `key ${k + 1}`;
+      list.forEach((token, i) => entries.push({ tenant, token, where: `${name}, token ${i + 1}` }));
+    });
   } else {
     throw new InvalidInputError(`tokens file ${source}: must be a list of { tenant, token } or a map of tenant -> list of tokens`);
   }
@@ -65,7 +69,9 @@ export function parseTokens(text: string, source: string): TokenDigest[] {
   const seen = new Map<string, string>();
   for (const { tenant, token, where } of entries) {
     if (typeof tenant !== 'string' || !TENANT_PATTERN.test(tenant)) {
-      throw new InvalidInputError(`tokens file ${source}: ${where}: tenant must be 1-64 letters, digits, '.', '_' or '-' (got ${JSON.stringify(tenant)})`);
+      // The value is not quoted: a token written in the tenant's place would be.
+      const got = typeof tenant === 'string' ? `${tenant.length} characters` : typeof tenant;
+      throw new InvalidInputError(`tokens file ${source}: ${where}: tenant must be 1-64 letters, digits, '.', '_' or '-' (got ${got})`);
     }
     if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) {
       throw new InvalidInputError(`tokens file ${source}: ${where}: token must be a string of printable ASCII without spaces`);
