@@ -53,6 +53,11 @@ function credentials(o: SendOptions): grpc.ChannelCredentials {
   return grpc.credentials.createSsl(o.tls.ca, o.tls.key ?? null, o.tls.cert ?? null);
 }
 
+/** A channel to 127.0.0.1 whose TLS names the server localhost (an IP address is no server name, RFC 6066). */
+function channel(port: number, o: SendOptions): grpc.Client {
+  return new grpc.Client(`127.0.0.1:${port}`, credentials(o), o.tls ? { 'grpc.ssl_target_name_override': 'localhost' } : {});
+}
+
 function metadata(o: SendOptions, extra: Record<string, string> = {}): grpc.Metadata {
   const m = new grpc.Metadata();
   const authorization = authorizationOf(o);
@@ -69,7 +74,7 @@ function grpcAnswer(code: grpc.status, details: string, trailers?: grpc.Metadata
 
 /** One unary call; a fresh channel each time, so that every call is a new connection. */
 export function grpcUnary(port: number, path: string, body: Uint8Array, o: SendOptions): Promise<Answer> {
-  const client = new grpc.Client(`127.0.0.1:${port}`, credentials(o));
+  const client = channel(port, o);
   return new Promise<Answer>((resolve) => {
     client.makeUnaryRequest(
       path,
@@ -85,7 +90,7 @@ export function grpcUnary(port: number, path: string, body: Uint8Array, o: SendO
 
 /** One message on a bidirectional stream, half-closed at once: its final status. */
 export function grpcOneMessageStream(port: number, path: string, body: Uint8Array, o: SendOptions): Promise<Answer> {
-  const client = new grpc.Client(`127.0.0.1:${port}`, credentials(o));
+  const client = channel(port, o);
   return new Promise<Answer>((resolve) => {
     const call = client.makeBidiStreamRequest(
       path,
