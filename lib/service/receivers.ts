@@ -6,6 +6,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { JaegerReceiverSection, JaegerUdpSection, ReceiverAuthSection, ReceiversSection, TlsServerSection } from '../config/sections.js';
 import type { Component } from '../lifecycle.js';
+import { parseEndpoint } from '../net/endpoint.js';
 import { tlsFilesFrom, type TlsFiles } from '../net/tls.js';
 import type { TelemetryConsumer } from '../pipeline/consumer.js';
 import { withLimits } from '../pipeline/limits.js';
@@ -18,6 +19,8 @@ import { OtlpHttpReceiver } from '../receiver/otlp/otlp-http.js';
 import { ZipkinReceiver } from '../receiver/zipkin/index.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Registry } from '../telemetry/stats.js';
+
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
 /** The TLS files of a receiver's tls block (throws at start-up when only one of certFile and keyFile is set). */
 const tlsOf = (tls: TlsServerSection, where: string): TlsFiles | undefined => tlsFilesFrom(tls, `receivers.${where}.tls`);
@@ -95,7 +98,17 @@ function jaegerReceiver(
   auth: Authenticator | undefined,
   log?: Logger,
 ): JaegerReceiver {
-  const udp = ({ enabled, ...options }: JaegerUdpSection): JaegerUdpOptions | undefined => (enabled ? options : undefined);
+  const udp = ({ enabled, ...options }: JaegerUdpSection, where: string): JaegerUdpOptions | undefined => {
+    if (!enabled) return undefined;
+    if (auth?.required && !isLoopback(parseEndpoint(options.endpoint).host)) {
+      // UDP carries no token: "required" would not hold for it.
+      throw new InvalidInputError(
+        `receivers.${where} listens on ${options.endpoint} without authentication (UDP carries no token) while receivers.auth.required is true: ` +
+          `disable it (receivers.${where}.enabled: false) or bind it to loopback (127.0.0.1) for the applications of this host only`,
+      );
+    }
+    return options;
+  };
   const { grpc, thriftHttp, sampling } = s;
   return new JaegerReceiver({
     consumer,
@@ -106,8 +119,8 @@ function jaegerReceiver(
     thriftHttp: thriftHttp.enabled
       ? { endpoint: thriftHttp.endpoint, maxRequestBytes: thriftHttp.maxRequestBytes, maxInflateRatio, tls: tlsOf(thriftHttp.tls, 'jaeger.thriftHttp') }
       : undefined,
-    thriftCompact: udp(s.thriftCompact),
-    thriftBinary: udp(s.thriftBinary),
+    thriftCompact: udp(s.thriftCompact, 'jaeger.thriftCompact'),
+    thriftBinary: udp(s.thriftBinary, 'jaeger.thriftBinary'),
     sampling: sampling.enabled
       ? { endpoint: sampling.endpoint, strategiesFile: sampling.strategiesFile || undefined, tls: tlsOf(sampling.tls, 'jaeger.sampling') }
       : undefined,

@@ -51,6 +51,7 @@ import {
   type SenderName,
 } from '../../helpers/receiver-clients.js';
 import { buildTrace } from '../../helpers/trace-builder.js';
+import { RecordingConsumer } from './otlp/recording-consumer.js';
 
 const PLAINTEXT: TlsServerSection = { certFile: '', keyFile: '', clientCaFile: '' };
 const NO_AUTH: ReceiverAuthSection = { tokensFile: '', required: false, tenantRateLimit: { unit: 'requests', ratePerSecond: 0, burst: 0 } };
@@ -375,4 +376,22 @@ void test('every receiver that carries spans: a tenant over its rate gets 429 / 
       assert.equal(running.records.length, 2);
     });
   }
+});
+
+void test('with tokens required, a Jaeger UDP transport (which carries no token) is refused at start-up unless it listens on loopback', (t) => {
+  const tokensFile = writeTokens(t, { acme: [TOKENS.acme] });
+  const d = allOff();
+  const withUdp = (endpoint: string): ReceiversSection => ({
+    ...d,
+    auth: { ...NO_AUTH, tokensFile, required: true },
+    jaeger: { ...d.jaeger, enabled: true, thriftCompact: { ...d.jaeger.thriftCompact, enabled: true, endpoint } },
+  });
+  const registry = new Registry();
+  assert.throws(
+    () => receivers(withUdp('0.0.0.0:6831'), new RecordingConsumer(), registry),
+    /receivers\.jaeger\.thriftCompact listens on 0\.0\.0\.0:6831 without authentication .* disable it .* or bind it to loopback/,
+  );
+  assert.equal(receivers(withUdp('127.0.0.1:0'), new RecordingConsumer(), registry).length, 1);
+  const notRequired = { ...withUdp('0.0.0.0:6831'), auth: { ...NO_AUTH, tokensFile, required: false } };
+  assert.equal(receivers(notRequired, new RecordingConsumer(), registry).length, 1, 'without required, anonymous UDP is allowed');
 });
