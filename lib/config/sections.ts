@@ -281,7 +281,7 @@ export const receiverAuthSection = {
     default: '',
   },
   required: {
-    doc: 'Refuse requests without a token (401 / UNAUTHENTICATED). false: they pass without a tenant, but a token that is sent must be valid. Needs tokensFile.',
+    doc: 'Refuse requests without a token (401 / UNAUTHENTICATED). false: they pass without a tenant, but a token that is sent must be valid. Needs tokensFile; Jaeger UDP transports, which carry no token, must then be off or on loopback.',
     format: 'boolean',
     default: false,
   },
