@@ -56,6 +56,12 @@ export interface GrpcServerOptions {
 export interface GrpcService {
   definition: grpc.ServiceDefinition;
   implementation: grpc.UntypedServiceImplementation;
+  /**
+   * Its methods take no bearer token even when the server has `auth`: only
+   * for methods through which no telemetry comes in and whose clients cannot
+   * send one (the OpenCensus Config stream).
+   */
+  anonymous?: boolean;
 }
 
 /** A unary handler's answer: a response message, or a status error. */
@@ -260,7 +266,7 @@ export class GrpcServer implements Component {
       'grpc.keepalive_timeout_ms': o.keepaliveTimeoutMs ?? 20_000 /* 20 seconds, gRPC's default */,
     });
     for (const service of o.services) {
-      server.addService(service.definition, o.auth ? authenticated(service, o.auth, this.name) : service.implementation);
+      server.addService(service.definition, o.auth && !service.anonymous ? authenticated(service, o.auth, this.name) : service.implementation);
     }
     this.server = server;
     if (!this.address || o.tls) {

@@ -43,7 +43,7 @@ export interface OpenCensusReceiverOptions {
   corsAllowedHeaders?: readonly string[];
   /** TLS (mutual with clientCaFile); plaintext when absent. */
   tls?: TlsFiles;
-  /** Bearer tokens on every gRPC stream (Config included) and gateway request; none when absent. */
+  /** Bearer tokens on the export streams and gateway requests (not the Config stream); none when absent. */
   auth?: Authenticator;
   /** The TraceConfig pushed to libraries; OpenCensus's defaults, sampling everything, when absent. */
   traceConfig?: TraceConfigSettings;
@@ -96,8 +96,11 @@ export class OpenCensusReceiver implements Component {
         bidiService({
           [TRACES.grpcPath]: (call) => this.track(serveExportStream(call, TRACES, streamOptions)),
           [METRICS.grpcPath]: (call) => this.track(serveExportStream(call, METRICS, streamOptions)),
-          [OC_TRACE_CONFIG_PATH]: (call) => this.configStreams.serve(call),
         }),
+        // No token on the Config stream: no telemetry comes in through it (it
+        // hands out the sampler, as Jaeger's sampling endpoint does), and the
+        // Go library opens it without the headers of WithHeaders.
+        { ...bidiService({ [OC_TRACE_CONFIG_PATH]: (call) => this.configStreams.serve(call) }), anonymous: true },
       ],
     });
     this.gateway = new Gateway({
