@@ -18,7 +18,7 @@ import { assemble, createRuntime, type Runtime, type Service } from '../lib/serv
 /** Receivers publishing to the bus: the parts shared with the ingester and all-in-one. */
 export function frontDoorParts(rt: Runtime, section: ReceiversSection, bus: Bus, topics: TopicsSection, sender: string): Component[] {
   const publisher = new Publisher({ bus, topics, sender, stats: rt.registry.component('publisher', 'publisher') });
-  return receivers(section, publisher, rt.registry);
+  return receivers(section, publisher, rt.registry, rt.log);
 }
 
 /** The agent's consumer when forward.endpoint is set: an upstream ingester instead of Kafka. */
@@ -37,7 +37,7 @@ export function buildAgent(config: AgentConfig | IngesterConfig, role = 'agent')
   if ('forward' in config && config.forward.endpoint !== '') {
     const upstream = forwarder(rt, config.forward);
     // Receivers stop before the forwarder closes: assemble closes in reverse order.
-    return assemble(rt, config.admin, [upstream, ...receivers(config.receivers, upstream, rt.registry)]);
+    return assemble(rt, config.admin, [upstream, ...receivers(config.receivers, upstream, rt.registry, rt.log)]);
   }
   const bus = publishingBus(config.kafka, config.spool, config.service.name, rt);
   const { spans, metrics } = config.kafka.topics;

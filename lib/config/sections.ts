@@ -42,9 +42,19 @@ export interface RedisSection {
   connectTimeoutMs: number;
   commandTimeoutMs: number;
 }
+export interface TlsServerSection {
+  certFile: string;
+  keyFile: string;
+  clientCaFile: string;
+}
+export interface ReceiverAuthSection {
+  tokensFile: string;
+  required: boolean;
+  tenantRateLimit: { unit: 'requests' | 'items'; ratePerSecond: number; burst: number };
+}
 export interface OtlpReceiverSection {
-  grpc: { enabled: boolean; endpoint: string; maxRecvMsgBytes: number };
-  http: { enabled: boolean; endpoint: string; maxRequestBytes: number };
+  grpc: { enabled: boolean; endpoint: string; maxRecvMsgBytes: number; tls: TlsServerSection };
+  http: { enabled: boolean; endpoint: string; maxRequestBytes: number; tls: TlsServerSection };
 }
 export interface OpenCensusTraceConfigSection {
   sampler: 'probability' | 'constant' | 'rate_limiting';
@@ -63,7 +73,7 @@ export interface OpenCensusReceiverSection {
   maxRecvMsgBytes: number;
   corsAllowedOrigins: string[];
   corsAllowedHeaders: string[];
-  tls: { certFile: string; keyFile: string; clientCaFile: string };
+  tls: TlsServerSection;
   traceConfig: OpenCensusTraceConfigSection;
   traceConfigFile: string;
 }
@@ -77,18 +87,20 @@ export interface JaegerUdpSection {
 }
 export interface JaegerReceiverSection {
   enabled: boolean;
-  grpc: { enabled: boolean; endpoint: string; maxRecvMsgBytes: number };
-  thriftHttp: { enabled: boolean; endpoint: string; maxRequestBytes: number };
+  grpc: { enabled: boolean; endpoint: string; maxRecvMsgBytes: number; tls: TlsServerSection };
+  thriftHttp: { enabled: boolean; endpoint: string; maxRequestBytes: number; tls: TlsServerSection };
   thriftCompact: JaegerUdpSection;
   thriftBinary: JaegerUdpSection;
-  sampling: { enabled: boolean; endpoint: string; strategiesFile: string };
+  sampling: { enabled: boolean; endpoint: string; strategiesFile: string; tls: TlsServerSection };
 }
 export interface ZipkinReceiverSection {
   enabled: boolean;
   endpoint: string;
   maxRequestBytes: number;
+  tls: TlsServerSection;
 }
 export interface ReceiversSection {
+  auth: ReceiverAuthSection;
   otlp: OtlpReceiverSection;
   opencensus: OpenCensusReceiverSection;
   jaeger: JaegerReceiverSection;
@@ -254,6 +266,37 @@ const RECEIVER_FORMATS = {
 } satisfies Record<string, convict.Format>;
 convict.addFormats(RECEIVER_FORMATS);
 
+// --- security (docs/security.md) ---
+/** The TLS block of a TCP receiver; all empty: plaintext. */
+export const tlsServerSection = () => ({
+  certFile: { doc: 'PEM certificate chain; with keyFile, serve TLS (reloaded when the files change). Empty: plaintext.', format: String, default: '' },
+  keyFile: { doc: 'PEM private key of certFile.', format: String, default: '' },
+  clientCaFile: { doc: 'PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS).', format: String, default: '' },
+});
+
+export const receiverAuthSection = {
+  tokensFile: {
+    doc: 'YAML or JSON file of bearer tokens and their tenants: a list of {tenant, token} or a map tenant -> list of tokens; re-read when it changes (an invalid file is logged and the previous tokens kept). Clients send Authorization: Bearer <token> (gRPC: metadata authorization). "": no tokens are checked.',
+    format: String,
+    default: '',
+  },
+  required: {
+    doc: 'Refuse requests without a token (401 / UNAUTHENTICATED). false: they pass without a tenant, but a token that is sent must be valid. Needs tokensFile; Jaeger UDP transports, which carry no token, must then be off or on loopback.',
+    format: 'boolean',
+    default: false,
+  },
+  tenantRateLimit: {
+    unit: { doc: 'What the per-tenant limit counts: requests, or items (spans and metric data points).', format: ['requests', 'items'], default: 'items' },
+    ratePerSecond: {
+      doc: 'Requests or items per second each tenant may send to this process (anonymous callers share one budget); past it, 429 / RESOURCE_EXHAUSTED with Retry-After. 0: no limit.',
+      format: 'non-negative-int',
+      default: 0,
+    },
+    burst: { doc: 'Most a tenant may send at once after a quiet spell; 0: one second\'s worth (ratePerSecond).', format: 'non-negative-int', default: 0 },
+  },
+};
+// --- end security ---
+
 const jaegerUdp = (protocol: 'compact' | 'binary', port: number, clients: string) => ({
   enabled: { doc: `Serve the agent's UDP Agent.emitBatch in ${protocol} Thrift (${clients}).`, format: 'boolean', default: true },
   endpoint: { doc: `host:port of the ${protocol} Thrift UDP endpoint.`, format: 'endpoint', default: `0.0.0.0:${port}` },
@@ -281,11 +324,13 @@ export const jaegerReceiverSection = {
     enabled: { doc: 'Serve the collector\'s gRPC CollectorService.PostSpans (api_v2), as Jaeger agents and OpenTelemetry Collectors send.', format: 'boolean', default: true },
     endpoint: { doc: 'host:port of the Jaeger gRPC receiver.', format: 'endpoint', default: '0.0.0.0:14250' },
     maxRecvMsgBytes: { doc: 'Largest gRPC message accepted (after decompression).', format: 'positive-int', default: 4 * MiB },
+    tls: tlsServerSection(),
   },
   thriftHttp: {
     enabled: { doc: 'Serve the collector\'s POST /api/traces (Thrift Batch, application/x-thrift), as jaeger clients\' HTTP senders post.', format: 'boolean', default: true },
     endpoint: { doc: 'host:port of the Jaeger Thrift HTTP receiver.', format: 'endpoint', default: '0.0.0.0:14268' },
     maxRequestBytes: { doc: 'Largest request body accepted, compressed or decompressed; larger ones get 413.', format: 'positive-int', default: 4 * MiB },
+    tls: tlsServerSection(),
   },
   thriftCompact: jaegerUdp('compact', 6831, 'jaeger-client-go, -java, -python and most others'),
   thriftBinary: jaegerUdp('binary', 6832, 'jaeger-client-node'),
@@ -297,10 +342,12 @@ export const jaegerReceiverSection = {
       format: String,
       default: '',
     },
+    tls: tlsServerSection(),
   },
 };
 
 export const receiversSection = {
+  auth: receiverAuthSection,
   limits: {
     maxSpansPerRequest: {
       doc: 'Most spans one request may carry, whatever the protocol; a larger request is refused whole (400 / INVALID_ARGUMENT naming the limit).',
@@ -329,6 +376,7 @@ export const receiversSection = {
       enabled: { doc: 'Serve OTLP/gRPC (TraceService and MetricsService Export).', format: 'boolean', default: true },
       endpoint: { doc: 'host:port of the OTLP/gRPC receiver.', format: 'endpoint', default: '0.0.0.0:4317' },
       maxRecvMsgBytes: { doc: 'Largest gRPC message accepted (after decompression).', format: 'positive-int', default: 4 * MiB },
+      tls: tlsServerSection(),
     },
     http: {
       enabled: { doc: 'Serve OTLP/HTTP (POST /v1/traces and /v1/metrics, protobuf or JSON, gzip).', format: 'boolean', default: true },
@@ -338,6 +386,7 @@ export const receiversSection = {
         format: 'positive-int',
         default: 4 * MiB,
       },
+      tls: tlsServerSection(),
     },
   },
   opencensus: {
@@ -367,11 +416,7 @@ export const receiversSection = {
       format: 'header-list',
       default: [] as string[],
     },
-    tls: {
-      certFile: { doc: 'PEM certificate chain; with keyFile, serve TLS (reloaded when the files change). Empty: plaintext.', format: String, default: '' },
-      keyFile: { doc: 'PEM private key of certFile.', format: String, default: '' },
-      clientCaFile: { doc: 'PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS).', format: String, default: '' },
-    },
+    tls: tlsServerSection(),
     traceConfig: {
       sampler: {
         doc: 'Sampler pushed to OpenCensus libraries over TraceService.Config: probability, constant or rate_limiting.',
@@ -413,6 +458,7 @@ export const receiversSection = {
       format: 'positive-int',
       default: 4 * MiB,
     },
+    tls: tlsServerSection(),
   },
 };
 

@@ -10,6 +10,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as tls from 'node:tls';
 import { InvalidInputError, errorMessage } from '../errors.js';
+import type { Logger } from '../telemetry/log.js';
 
 export interface TlsFiles {
   /** PEM certificate chain of this server. */
@@ -128,4 +129,21 @@ export class TlsCertificates {
       })
       .join('|');
   }
+}
+
+/**
+ * The certificates of one server, reloading with a log line (and keeping the
+ * previous ones, with an error line, when new files are unusable); undefined
+ * for plaintext. One per listening port: each keeps its own reload state.
+ */
+export function watchedCertificates(
+  files: TlsFiles | undefined,
+  o: { component: string; log?: Logger; checkIntervalMs?: number },
+): TlsCertificates | undefined {
+  if (!files) return undefined;
+  return new TlsCertificates(files, {
+    checkIntervalMs: o.checkIntervalMs,
+    onError: (err) => o.log?.error('TLS certificates not reloaded; keeping the previous ones', { component: o.component, err }),
+    onReload: () => o.log?.info('TLS certificates reloaded', { component: o.component, certFile: files.certFile }),
+  });
 }

@@ -23,6 +23,8 @@ export interface ReceiveContext {
   /** The peer address, when known. */
   peer?: string;
   receivedAtMs: number;
+  /** The tenant of the bearer token the client authenticated with (receivers.auth); absent when anonymous. */
+  tenant?: string;
 }
 
 export interface TelemetryConsumer {

@@ -4,4 +4,6 @@ export const HEADER = {
   protocol: 'ocsvc.protocol',
   sender: 'ocsvc.sender',
   receivedAtMs: 'ocsvc.received_at_ms',
+  /** The tenant of the client's bearer token (receivers.auth); absent when anonymous. */
+  tenant: 'ocsvc.tenant',
 } as const;

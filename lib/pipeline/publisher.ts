@@ -45,11 +45,15 @@ export class Publisher implements TelemetryConsumer {
   }
 
   private headers(ctx: ReceiveContext): Record<string, string> {
-    return {
+    const headers: Record<string, string> = {
       [HEADER.protocol]: ctx.protocol,
       [HEADER.sender]: this.options.sender,
       [HEADER.receivedAtMs]: String(ctx.receivedAtMs),
     };
+    // A header, not a resource attribute: the data stays as the client sent it
+    // (docs/security.md, "Tenants"); the sampler and exporters keep headers.
+    if (ctx.tenant !== undefined) headers[HEADER.tenant] = ctx.tenant;
+    return headers;
   }
 
   private async publish(topic: string, records: OutRecord[], items: number, signal: Signal): Promise<Outcome> {

@@ -8,12 +8,23 @@
 //
 // Instead of listening itself, the server can take connections another
 // listener accepted (`inject: true`, then injectConnection()): that is how one
-// port serves both gRPC and HTTP/1.1, or gRPC behind TLS we terminate ourselves.
+// port serves both gRPC and HTTP/1.1. With `tls` it does the same with its own
+// listener (listener.ts), which terminates TLS, reloads certificates when
+// their files change and, with a client CA, requires client certificates:
+// grpc-js's own ServerCredentials.createSsl cannot reload.
+//
+// With `auth`, every call of every method first shows a bearer token in its
+// `authorization` metadata (auth/authenticator.ts) or ends UNAUTHENTICATED
+// before its handler runs; handlers learn the caller's tenant from their
+// `caller` argument (callerOf()).
 import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { type Component, closeOnce } from '../lifecycle.js';
 import { formatEndpoint, parseEndpoint, type HostPort } from '../net/endpoint.js';
+import type { TlsCertificates } from '../net/tls.js';
 import { encodeRpcStatusProto } from '../protocol/rpc-status.js';
+import type { Authenticator, Caller } from './auth/authenticator.js';
+import { SharedListener } from './listener.js';
 
 /** The OpenTelemetry Collector's default, and gRPC's own. */
 export const DEFAULT_MAX_RECV_MSG_BYTES = 4 * 1024 * 1024;
@@ -35,14 +46,22 @@ export interface GrpcServerOptions {
   keepaliveTimeoutMs?: number;
   /** close() waits this long for calls in flight, then cancels them. */
   closeTimeoutMs?: number;
-  /** TLS credentials; plaintext when absent. Not with `inject`: the listener owns TLS. */
-  credentials?: grpc.ServerCredentials;
+  /** Terminate TLS (mutual with a client CA) with these certificates; plaintext when absent. Not with `inject`: the listener owns TLS. */
+  tls?: TlsCertificates;
+  /** Bearer tokens required (or checked) on every call; none when absent. */
+  auth?: Authenticator;
   services: readonly GrpcService[];
 }
 
 export interface GrpcService {
   definition: grpc.ServiceDefinition;
   implementation: grpc.UntypedServiceImplementation;
+  /**
+   * Its methods take no bearer token even when the server has `auth`: only
+   * for methods through which no telemetry comes in and whose clients cannot
+   * send one (the OpenCensus Config stream).
+   */
+  anonymous?: boolean;
 }
 
 /** A unary handler's answer: a response message, or a status error. */
@@ -50,16 +69,25 @@ export type UnaryReply =
   | { ok: true; response: Buffer }
   | { ok: false; code: grpc.status; details: string; metadata?: grpc.Metadata };
 
-export type UnaryBytesHandler = (request: Buffer, call: grpc.ServerUnaryCall<Buffer, Buffer>) => Promise<UnaryReply>;
+export type UnaryBytesHandler = (request: Buffer, call: grpc.ServerUnaryCall<Buffer, Buffer>, caller: Caller) => Promise<UnaryReply>;
 
 /**
  * A streaming handler: it owns the call until the promise settles and must
  * end it (with a status) on every path. A rejection is a bug: the call ends
  * with INTERNAL if it is still open.
  */
-export type StreamBytesHandler = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => Promise<void>;
+export type StreamBytesHandler = (call: grpc.ServerDuplexStream<Buffer, Buffer>, caller: Caller) => Promise<void>;
 
 const identity = (b: Buffer): Buffer => b;
+
+/** The caller of each call that passed authentication, set before its handler runs. */
+const callers = new WeakMap<object, Caller>();
+const ANONYMOUS: Caller = Object.freeze({});
+
+/** Who made a call: its tenant once authenticated; anonymous without auth. */
+export function callerOf(call: object): Caller {
+  return callers.get(call) ?? ANONYMOUS;
+}
 
 /** A method definition passing raw bytes both ways, e.g. for '/pkg.Service/Method'. */
 export function bytesMethod(
@@ -86,7 +114,7 @@ export function unaryService(handlers: Record<string, UnaryBytesHandler>): GrpcS
   for (const [path, handler] of Object.entries(handlers)) {
     definition[path] = bytesMethod(path);
     implementation[path] = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-      handler(call.request, call).then(
+      handler(call.request, call, callerOf(call)).then(
         (reply) => {
           if (reply.ok) callback(null, reply.response);
           else callback({ code: reply.code, details: reply.details, metadata: reply.metadata ?? new grpc.Metadata() });
@@ -105,7 +133,7 @@ export function bidiService(handlers: Record<string, StreamBytesHandler>): GrpcS
   for (const [path, handler] of Object.entries(handlers)) {
     definition[path] = bytesMethod(path, { requestStream: true, responseStream: true });
     implementation[path] = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
-      handler(call).catch((err: unknown) => {
+      handler(call, callerOf(call)).catch((err: unknown) => {
         if (!call.writableEnded && !call.destroyed) {
           call.emit('error', { code: grpc.status.INTERNAL, details: `internal error: ${String(err)}` });
         }
@@ -199,13 +227,14 @@ export class GrpcServer implements Component {
   private readonly options: GrpcServerOptions;
   private server: grpc.Server | undefined;
   private injector: grpc.ConnectionInjector | undefined;
+  private listener: SharedListener | undefined;
   private boundPort: number | undefined;
 
   constructor(options: GrpcServerOptions) {
     if ((options.endpoint === undefined) === !options.inject) {
       throw new Error(`${options.name}: give either an endpoint to listen on or inject: true, not ${options.inject ? 'both' : 'neither'}`);
     }
-    if (options.inject && options.credentials) throw new Error(`${options.name}: with inject: true, TLS belongs to the listener that accepts`);
+    if (options.inject && options.tls) throw new Error(`${options.name}: with inject: true, TLS belongs to the listener that accepts`);
     this.name = options.name;
     this.options = options;
     this.address = options.endpoint === undefined ? undefined : parseEndpoint(options.endpoint);
@@ -236,19 +265,28 @@ export class GrpcServer implements Component {
       'grpc.keepalive_time_ms': o.keepaliveTimeMs ?? 120_000 /* 2 minutes */,
       'grpc.keepalive_timeout_ms': o.keepaliveTimeoutMs ?? 20_000 /* 20 seconds, gRPC's default */,
     });
-    for (const service of o.services) server.addService(service.definition, service.implementation);
+    for (const service of o.services) {
+      server.addService(service.definition, o.auth && !service.anonymous ? authenticated(service, o.auth, this.name) : service.implementation);
+    }
     this.server = server;
-    if (!this.address) {
+    if (!this.address || o.tls) {
       // Plaintext here: whoever injects has already terminated TLS. The
       // injector's HTTP/2 server belongs to `server`, so shutdown covers it.
-      this.injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+      const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+      this.injector = injector;
+      if (!o.tls) return;
+      // Reads the certificates now: unusable files fail the start.
+      const listener = new SharedListener({ name: this.name, endpoint: o.endpoint!, tls: o.tls, grpc: (c) => injector.injectConnection(c) });
+      this.listener = listener;
+      await listener.start();
+      this.boundPort = listener.port;
       return;
     }
     const address = this.address;
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(
         formatEndpoint(address),
-        o.credentials ?? grpc.ServerCredentials.createInsecure(),
+        grpc.ServerCredentials.createInsecure(),
         (err, port) => (err ? reject(new Error(`${this.name}: cannot listen on ${o.endpoint}: ${err.message}`, { cause: err })) : resolve(port)),
       );
     });
@@ -257,6 +295,9 @@ export class GrpcServer implements Component {
   private async shutdown(): Promise<void> {
     const server = this.server;
     if (!server) return;
+    const listener = this.listener;
+    // Its connections are the server's to drain; destroyAll() below is the last resort.
+    if (listener) void listener.stopAccepting();
     const deadlineMs = this.options.closeTimeoutMs ?? 5_000;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -269,5 +310,39 @@ export class GrpcServer implements Component {
         resolve();
       });
     });
+    listener?.destroyAll();
   }
+}
+
+/** The first authorization metadata value, if any. */
+function authorizationOf(metadata: grpc.Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  return typeof value === 'string' ? value : undefined;
+}
+
+type AnyHandler = (call: grpc.ServerUnaryCall<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => void;
+
+/**
+ * The service with every method behind `auth`: a refused call ends
+ * UNAUTHENTICATED before its handler runs (through the callback of unary and
+ * client-streaming methods, an 'error' of streaming responses, which is how
+ * grpc-js ends such a call with a status).
+ */
+function authenticated(service: GrpcService, auth: Authenticator, component: string): grpc.UntypedServiceImplementation {
+  const out: grpc.UntypedServiceImplementation = {};
+  for (const [name, impl] of Object.entries(service.implementation)) {
+    const handler = impl as unknown as AnyHandler;
+    out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => {
+      const verdict = auth.check(authorizationOf(call.metadata), component);
+      if (!verdict.ok) {
+        const error = { code: grpc.status.UNAUTHENTICATED, details: verdict.message, metadata: new grpc.Metadata() };
+        if (callback) callback(error);
+        else call.emit('error', error);
+        return;
+      }
+      callers.set(call, verdict.caller);
+      handler(call, callback);
+    }) as unknown as grpc.UntypedHandleCall;
+  }
+  return out;
 }

@@ -3,12 +3,22 @@
 // keep-alive, and a close() that lets requests in flight finish until a
 // deadline. Handlers answer with send(); a handler that throws is a bug and
 // gets a 500, never a hung connection.
+//
+// With `tls` the server does not listen itself: its listener (listener.ts)
+// terminates TLS, reloads certificates when their files change and, with a
+// client CA, requires client certificates, then hands each connection here.
+// With `auth`, a request must show a bearer token (auth/authenticator.ts)
+// before its route runs, or gets 401 with WWW-Authenticate: Bearer.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Component, closeOnce } from '../lifecycle.js';
 import { parseEndpoint, type HostPort } from '../net/endpoint.js';
+import type { TlsCertificates } from '../net/tls.js';
+import { bearerChallenge, type AuthVerdict, type Authenticator, type Caller } from './auth/authenticator.js';
+import { SharedListener } from './listener.js';
 
-export type HttpHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+/** `caller` is who sent the request: its tenant once authenticated. */
+export type HttpHandler = (req: http.IncomingMessage, res: http.ServerResponse, caller: Caller) => Promise<void>;
 
 export interface HttpRoute {
   /** Exact path, compared without the query string. */
@@ -17,6 +27,8 @@ export interface HttpRoute {
   methods: readonly string[];
   handle: HttpHandler;
 }
+
+export type AuthRefusal = Extract<AuthVerdict, { ok: false }>;
 
 export interface HttpServerOptions {
   name: string;
@@ -33,6 +45,35 @@ export interface HttpServerOptions {
   closeTimeoutMs?: number;
   /** Told about handler failures (answered with 500). */
   onError?: (err: unknown) => void;
+  /** Terminate TLS (mutual with a client CA) with these certificates; plaintext when absent. */
+  tls?: TlsCertificates;
+  /** Bearer tokens required (or checked) before any route runs; none when absent. */
+  auth?: Authenticator;
+  /** Writes the 401 in the protocol's own error format; plain text by default (answerUnauthenticated). */
+  onUnauthenticated?: (req: http.IncomingMessage, res: http.ServerResponse, refusal: AuthRefusal) => void;
+}
+
+/**
+ * A 401 with the Bearer challenge and a plain-text reason. The body is left
+ * unread, so the connection closes rather than drain an upload we will not use.
+ */
+export function answerUnauthenticated(res: http.ServerResponse, refusal: AuthRefusal, contentType = 'text/plain; charset=utf-8', body: string | Uint8Array = `${refusal.message}\n`): void {
+  send(res, 401, contentType, body, { 'www-authenticate': bearerChallenge(refusal), connection: 'close' });
+}
+
+/** Checks a request's bearer token: the caller, or undefined once `refuse` has answered 401. */
+export function authenticateRequest(
+  auth: Authenticator | undefined,
+  component: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  refuse: (refusal: AuthRefusal) => void = (refusal) => answerUnauthenticated(res, refusal),
+): Caller | undefined {
+  if (!auth) return {};
+  const verdict = auth.check(req.headers.authorization, component);
+  if (verdict.ok) return verdict.caller;
+  refuse(verdict);
+  return undefined;
 }
 
 /** Writes a complete response with its length (headers set earlier with setHeader are kept). */
@@ -59,6 +100,7 @@ export class HttpServer implements Component {
   private readonly address: HostPort;
   private readonly routes: Map<string, HttpRoute>;
   private server: http.Server | undefined;
+  private listener: SharedListener | undefined;
   private closing = false;
 
   constructor(options: HttpServerOptions) {
@@ -70,6 +112,7 @@ export class HttpServer implements Component {
   }
 
   get port(): number {
+    if (this.listener) return this.listener.port;
     const addr = this.server?.address();
     if (!addr || typeof addr === 'string') throw new Error(`${this.name}: port is known only after start()`);
     return (addr as AddressInfo).port;
@@ -88,6 +131,16 @@ export class HttpServer implements Component {
     // clientError handling (400, 408, 431 and close).
     server.on('request', (req, res) => this.dispatch(req, res));
     this.server = server;
+    if (o.tls) {
+      // node:http tracks connections and starts its header and request
+      // timeouts on 'listening'; this server never listens itself.
+      server.emit('listening');
+      // Reads the certificates now: unusable files fail the start.
+      const listener = new SharedListener({ name: this.name, endpoint: o.endpoint, tls: o.tls, http: (c) => server.emit('connection', c) });
+      this.listener = listener;
+      await listener.start();
+      return;
+    }
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(new Error(`${this.name}: cannot listen on ${o.endpoint}: ${err.message}`, { cause: err }));
       server.once('error', onError);
@@ -112,7 +165,10 @@ export class HttpServer implements Component {
       });
       return;
     }
-    route.handle(req, res).catch((err: unknown) => {
+    const refuse = this.options.onUnauthenticated && ((refusal: AuthRefusal) => this.options.onUnauthenticated!(req, res, refusal));
+    const caller = authenticateRequest(this.options.auth, this.name, req, res, refuse);
+    if (caller === undefined) return;
+    route.handle(req, res, caller).catch((err: unknown) => {
       this.options.onError?.(err);
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', { connection: 'close' });
       else res.destroy();
@@ -121,13 +177,25 @@ export class HttpServer implements Component {
 
   private async shutdown(): Promise<void> {
     const server = this.server;
-    if (!server?.listening) return;
+    const listener = this.listener;
+    if (!server || (!listener && !server.listening)) return;
     this.closing = true;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    let closed: Promise<void>;
+    if (listener) {
+      // Settles once every connection it accepted has ended; close() stops the timeout checks.
+      closed = listener.stopAccepting();
+      server.close();
+    } else {
+      closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    }
     server.closeIdleConnections();
     // Connections that finish their request while we wait turn idle; close them too.
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
-    const deadline = setTimeout(() => server.closeAllConnections(), this.options.closeTimeoutMs ?? 5_000);
+    const deadline = setTimeout(() => {
+      server.closeAllConnections();
+      // Handshakes still under way, which the HTTP server never saw.
+      listener?.destroyAll();
+    }, this.options.closeTimeoutMs ?? 5_000);
     try {
       await closed;
     } finally {

@@ -3,9 +3,10 @@
 // exporter call it. Statuses as the OTLP receivers give them (../outcome.ts):
 // INVALID_ARGUMENT for a malformed request, UNAVAILABLE or RESOURCE_EXHAUSTED
 // with a retry delay when the pipeline refuses for now.
-import type * as grpc from '@grpc/grpc-js';
 import { type Component, closeOnce } from '../../lifecycle.js';
+import type { TlsCertificates } from '../../net/tls.js';
 import { decodeJaegerProto, JAEGER_POST_SPANS_PATH } from '../../protocol/jaeger/index.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import { GrpcServer, retryMetadata, unaryService, type UnaryReply } from '../grpc-server.js';
 import type { ExportDeps } from '../otlp/export.js';
 import { grpcCodeFor, outcomeMessage } from '../outcome.js';
@@ -19,7 +20,8 @@ export interface JaegerGrpcReceiverOptions {
   /** Largest request accepted, after decompression; default 4 MiB. */
   maxRecvMsgBytes?: number;
   closeTimeoutMs?: number;
-  credentials?: grpc.ServerCredentials;
+  tls?: TlsCertificates;
+  auth?: Authenticator;
 }
 
 /** PostSpansResponse has no fields: its encoding is empty. */
@@ -37,11 +39,12 @@ export class JaegerGrpcReceiver implements Component {
       endpoint: o.endpoint,
       maxRecvMsgBytes: o.maxRecvMsgBytes,
       closeTimeoutMs: o.closeTimeoutMs,
-      credentials: o.credentials,
+      tls: o.tls,
+      auth: o.auth,
       services: [
         unaryService({
-          [JAEGER_POST_SPANS_PATH]: async (request, call): Promise<UnaryReply> => {
-            const ctx = { protocol: 'jaeger/grpc', peer: call.getPeer(), receivedAtMs: Date.now() };
+          [JAEGER_POST_SPANS_PATH]: async (request, call, caller): Promise<UnaryReply> => {
+            const ctx = { protocol: 'jaeger/grpc', peer: call.getPeer(), receivedAtMs: Date.now(), tenant: caller.tenant };
             const outcome = await exportJaeger(() => decodeJaegerProto(request), 'Jaeger PostSpansRequest', ctx, o.deps);
             if (outcome.status === 'ok') return { ok: true, response: EMPTY_RESPONSE };
             const code = grpcCodeFor(outcome);

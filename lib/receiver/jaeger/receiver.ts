@@ -11,9 +11,11 @@
 // All of them count under one component name ('jaeger' by default) in the
 // self-metrics; UDP drops and sampling requests have their own counters.
 import { type Component, closeOnce, Group } from '../../lifecycle.js';
+import { watchedCertificates, type TlsFiles } from '../../net/tls.js';
 import type { TelemetryConsumer } from '../../pipeline/consumer.js';
 import type { Logger } from '../../telemetry/log.js';
 import type { Registry } from '../../telemetry/stats.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import type { ExportDeps } from '../otlp/export.js';
 import { JaegerGrpcReceiver } from './grpc.js';
 import { JaegerSamplingServer } from './sampling.js';
@@ -33,11 +35,17 @@ export interface JaegerReceiverOptions {
   registry: Registry;
   /** Component name in self-metrics and logs; default 'jaeger'. */
   name?: string;
-  grpc?: { endpoint: string; maxRecvMsgBytes?: number };
-  thriftHttp?: { endpoint: string; maxRequestBytes?: number; maxInflateRatio?: number };
+  /** Each TCP transport may have TLS (mutual with clientCaFile), certificates reloaded when their files change. */
+  grpc?: { endpoint: string; maxRecvMsgBytes?: number; tls?: TlsFiles };
+  thriftHttp?: { endpoint: string; maxRequestBytes?: number; maxInflateRatio?: number; tls?: TlsFiles };
+  /** UDP has no TLS and no tokens: keep it on loopback or a trusted network. */
   thriftCompact?: JaegerUdpOptions;
   thriftBinary?: JaegerUdpOptions;
-  sampling?: { endpoint: string; strategiesFile?: string; fileCheckIntervalMs?: number };
+  sampling?: { endpoint: string; strategiesFile?: string; fileCheckIntervalMs?: number; tls?: TlsFiles };
+  /** Bearer tokens on gRPC and Thrift HTTP (not on sampling, whose clients send no headers). */
+  auth?: Authenticator;
+  /** How often, at most, the certificate files are looked at; default 1 s. */
+  fileCheckIntervalMs?: number;
   /** close() waits this long for work in flight, per transport; default 5 s. */
   closeTimeoutMs?: number;
   log?: Logger;
@@ -58,18 +66,28 @@ export class JaegerReceiver implements Component {
     const deps: ExportDeps = { consumer: o.consumer, registry: o.registry, stats: o.registry.component(this.name, 'receiver') };
     const log = o.log?.child({ component: this.name });
     const common = { deps, closeTimeoutMs: o.closeTimeoutMs };
-    if (o.grpc) this.grpc = new JaegerGrpcReceiver({ ...common, ...o.grpc, name: `${this.name}/grpc` });
+    const certificates = (component: string, tls: TlsFiles | undefined) => watchedCertificates(tls, { component, log: o.log, checkIntervalMs: o.fileCheckIntervalMs });
+    if (o.grpc) {
+      const name = `${this.name}/grpc`;
+      this.grpc = new JaegerGrpcReceiver({ ...common, ...o.grpc, name, tls: certificates(name, o.grpc.tls), auth: o.auth });
+    }
     if (o.thriftHttp) {
+      const name = `${this.name}/thrift_http`;
       this.thriftHttp = new JaegerThriftHttpReceiver({
         ...common,
         ...o.thriftHttp,
-        name: `${this.name}/thrift_http`,
+        name,
+        tls: certificates(name, o.thriftHttp.tls),
+        auth: o.auth,
         onError: (err) => log?.error('Thrift HTTP request failed', { err }),
       });
     }
     if (o.thriftCompact) this.thriftCompact = new JaegerUdpReceiver({ ...common, ...o.thriftCompact, name: `${this.name}/thrift_compact`, protocol: 'compact', log });
     if (o.thriftBinary) this.thriftBinary = new JaegerUdpReceiver({ ...common, ...o.thriftBinary, name: `${this.name}/thrift_binary`, protocol: 'binary', log });
-    if (o.sampling) this.sampling = new JaegerSamplingServer({ ...o.sampling, name: `${this.name}/sampling`, registry: o.registry, closeTimeoutMs: o.closeTimeoutMs, log });
+    if (o.sampling) {
+      const name = `${this.name}/sampling`;
+      this.sampling = new JaegerSamplingServer({ ...o.sampling, name, tls: certificates(name, o.sampling.tls), registry: o.registry, closeTimeoutMs: o.closeTimeoutMs, log });
+    }
     const parts = [this.sampling, this.grpc, this.thriftHttp, this.thriftCompact, this.thriftBinary].filter((p): p is NonNullable<typeof p> => p !== undefined);
     this.group = new Group(this.name, parts);
     this.close = closeOnce(() => this.group.close());

@@ -6,6 +6,7 @@
 // samples everything.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Component, closeOnce } from '../../lifecycle.js';
+import type { TlsCertificates } from '../../net/tls.js';
 import type { Logger } from '../../telemetry/log.js';
 import type { Registry } from '../../telemetry/stats.js';
 import { HttpServer, send } from '../http-server.js';
@@ -24,6 +25,8 @@ export interface JaegerSamplingServerOptions {
   fileCheckIntervalMs?: number;
   registry: Registry;
   closeTimeoutMs?: number;
+  /** TLS; there is no bearer-token check here (jaeger clients send no headers when they poll; see docs/security.md). */
+  tls?: TlsCertificates;
   log?: Logger;
 }
 
@@ -41,6 +44,7 @@ export class JaegerSamplingServer implements Component {
       name: o.name,
       endpoint: o.endpoint,
       closeTimeoutMs: o.closeTimeoutMs,
+      tls: o.tls,
       onError: (err) => o.log?.error('sampling request failed', { component: o.name, err }),
       routes: [
         { path: '/sampling', methods: ['GET'], handle: async (req, res) => this.answer(req, res, false) },

@@ -6,6 +6,8 @@
 // Retry-After.
 import type { IncomingMessage } from 'node:http';
 import { type Component, closeOnce } from '../../lifecycle.js';
+import type { TlsCertificates } from '../../net/tls.js';
+import type { Authenticator, Caller } from '../auth/authenticator.js';
 import { decodeBatchThrift, tracesFromJaeger, type ThriftProtocol } from '../../protocol/jaeger/index.js';
 import { DEFAULT_MAX_BODY_BYTES, mediaType, readBody } from '../body.js';
 import { HttpServer, send } from '../http-server.js';
@@ -33,6 +35,8 @@ export interface JaegerThriftHttpReceiverOptions {
   maxInflateRatio?: number;
   closeTimeoutMs?: number;
   onError?: (err: unknown) => void;
+  tls?: TlsCertificates;
+  auth?: Authenticator;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -50,7 +54,9 @@ export class JaegerThriftHttpReceiver implements Component {
       endpoint: o.endpoint,
       closeTimeoutMs: o.closeTimeoutMs,
       onError: o.onError,
-      routes: [{ path: JAEGER_TRACES_PATH, methods: ['POST'], handle: (req, res) => handle(req, res, o.deps, bounds) }],
+      tls: o.tls,
+      auth: o.auth,
+      routes: [{ path: JAEGER_TRACES_PATH, methods: ['POST'], handle: (req, res, caller) => handle(req, res, caller, o.deps, bounds) }],
     });
     this.close = closeOnce(() => this.server.close());
   }
@@ -64,7 +70,13 @@ export class JaegerThriftHttpReceiver implements Component {
   }
 }
 
-async function handle(req: IncomingMessage, res: Parameters<typeof send>[0], deps: ExportDeps, bounds: { maxBytes: number; maxInflateRatio?: number }): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: Parameters<typeof send>[0],
+  caller: Caller,
+  deps: ExportDeps,
+  bounds: { maxBytes: number; maxInflateRatio?: number },
+): Promise<void> {
   const protocol = CONTENT_TYPES[mediaType(req)];
   if (protocol === undefined) {
     const message = `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-thrift or application/vnd.apache.thrift.binary\n`;
@@ -77,7 +89,7 @@ async function handle(req: IncomingMessage, res: Parameters<typeof send>[0], dep
     if (body.status !== 'aborted') send(res, body.status, TEXT, `${body.message}\n`, body.status === 413 ? { connection: 'close' } : {});
     return;
   }
-  const ctx = { protocol: 'jaeger/thrift_http', peer: req.socket.remoteAddress, receivedAtMs: Date.now() };
+  const ctx = { protocol: 'jaeger/thrift_http', peer: req.socket.remoteAddress, receivedAtMs: Date.now(), tenant: caller.tenant };
   const outcome = await exportJaeger(() => tracesFromJaeger(decodeBatchThrift(body.body, protocol)), 'Jaeger Thrift batch', ctx, deps);
   if (outcome.status === 'ok') {
     send(res, 202, TEXT, '');

@@ -20,7 +20,7 @@
 // read them stalls its own stream (we wait for the write buffer to drain).
 import * as grpc from '@grpc/grpc-js';
 import type { Outcome } from '../../pipeline/consumer.js';
-import { endStream, nextMessage, retryMetadata, writeResponse } from '../grpc-server.js';
+import { callerOf, endStream, nextMessage, retryMetadata, writeResponse } from '../grpc-server.js';
 import { grpcCodeFor, outcomeMessage } from '../outcome.js';
 import type { ExportDeps } from '../otlp/export.js';
 import { exportMessage, newStreamState, type OcRequest, type OcSignal } from './export.js';
@@ -47,11 +47,13 @@ export async function serveExportStream<R extends OcRequest, D>(
 ): Promise<void> {
   const state = newStreamState();
   const peer = call.getPeer();
+  // The whole stream is one caller: its token was checked when it opened.
+  const { tenant } = callerOf(call);
   const acks = call.metadata.get(ACK_METADATA.key).includes(ACK_METADATA.value);
   for (;;) {
     const message = await nextMessage(call, options.closing);
     if (message === undefined) break;
-    const ctx = { protocol: 'opencensus/grpc', peer, receivedAtMs: Date.now() };
+    const ctx = { protocol: 'opencensus/grpc', peer, receivedAtMs: Date.now(), tenant };
     const outcome = await exportMessage(sig, 'proto', message, state, ctx, options.deps);
     if (call.cancelled || call.destroyed) return;
     if (outcome.status !== 'ok') return endWithOutcome(call, outcome);

@@ -8,14 +8,18 @@
 // google.rpc.Status, as OTLP/HTTP does.
 //
 // The node:http server here never listens: the listener hands it connections
-// (see listener.ts), which is why it is started by hand below.
+// (see ../listener.ts), which is why it is started by hand below. Bearer
+// tokens (receivers.auth) are checked after CORS preflights, which browsers
+// send without credentials; a browser must be allowed the Authorization
+// header (corsAllowedHeaders) to send one.
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Outcome } from '../../pipeline/consumer.js';
+import type { Authenticator, Caller } from '../auth/authenticator.js';
 import { encodeRpcStatusJson, type RpcStatus } from '../../protocol/rpc-status.js';
 import { mediaType, readBody } from '../body.js';
-import { send } from '../http-server.js';
+import { answerUnauthenticated, authenticateRequest, send } from '../http-server.js';
 import { grpcCodeFor, httpStatusFor, outcomeMessage, retryAfterSeconds } from '../outcome.js';
 import type { ExportDeps } from '../otlp/export.js';
 import type { Cors } from './cors.js';
@@ -31,6 +35,10 @@ export interface GatewayOptions {
   requestTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
   onError?: (err: unknown) => void;
+  /** Bearer tokens on every export; none when absent. */
+  auth?: Authenticator;
+  /** Names the gateway in the auth failure counter. */
+  component?: string;
 }
 
 const JSON_TYPE = 'application/json';
@@ -97,7 +105,11 @@ export class Gateway {
       send(res, 405, 'text/plain; charset=utf-8', `method ${req.method ?? ''} not allowed on ${path}\n`, { allow: 'POST, OPTIONS' });
       return;
     }
-    const work = sig === TRACES ? this.export(TRACES, req, res) : this.export(METRICS, req, res);
+    const caller = authenticateRequest(this.options.auth, this.options.component ?? 'opencensus', req, res, (refusal) =>
+      answerUnauthenticated(res, refusal, JSON_TYPE, encodeRpcStatusJson({ code: GrpcStatus.UNAUTHENTICATED, message: refusal.message })),
+    );
+    if (caller === undefined) return;
+    const work = sig === TRACES ? this.export(TRACES, req, res, caller) : this.export(METRICS, req, res, caller);
     work.catch((err: unknown) => {
       this.options.onError?.(err);
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', { connection: 'close' });
@@ -105,7 +117,7 @@ export class Gateway {
     });
   }
 
-  private async export<R extends OcRequest, D>(sig: OcSignal<R, D>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async export<R extends OcRequest, D>(sig: OcSignal<R, D>, req: http.IncomingMessage, res: http.ServerResponse, caller: Caller): Promise<void> {
     if (mediaType(req) !== JSON_TYPE) {
       const message = `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; the gateway takes ${JSON_TYPE}`;
       // The body is unread: close rather than drain an upload we will not use.
@@ -120,7 +132,7 @@ export class Gateway {
       sendStatus(res, body.status, { code, message: body.message }, tooLarge ? { connection: 'close' } : {});
       return;
     }
-    const ctx = { protocol: 'opencensus/http', peer: req.socket.remoteAddress, receivedAtMs: Date.now() };
+    const ctx = { protocol: 'opencensus/http', peer: req.socket.remoteAddress, receivedAtMs: Date.now(), tenant: caller.tenant };
     answer(res, await exportMessage(sig, 'json', body.body, newStreamState(), ctx, this.options.deps));
   }
 }

@@ -9,11 +9,12 @@
 import type { Duplex } from 'node:stream';
 import { InvalidInputError } from '../../errors.js';
 import { type Component, closeOnce } from '../../lifecycle.js';
-import { TlsCertificates, type TlsFiles } from '../../net/tls.js';
+import { watchedCertificates, type TlsFiles } from '../../net/tls.js';
 import type { TelemetryConsumer } from '../../pipeline/consumer.js';
 import { OC_TRACE_CONFIG_PATH } from '../../protocol/opencensus/index.js';
 import type { Logger } from '../../telemetry/log.js';
 import type { Registry } from '../../telemetry/stats.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../body.js';
 import { bidiService, GrpcServer } from '../grpc-server.js';
 import type { ExportDeps } from '../otlp/export.js';
@@ -22,7 +23,7 @@ import { Cors } from './cors.js';
 import { METRICS, TRACES } from './export.js';
 import { serveExportStream } from './export-stream.js';
 import { Gateway } from './gateway.js';
-import { SharedListener } from './listener.js';
+import { SharedListener } from '../listener.js';
 import { DEFAULT_TRACE_CONFIG, readTraceConfigFile, toOcTraceConfig, watchTraceConfigFile, type TraceConfigSettings } from './trace-config.js';
 
 export interface OpenCensusReceiverOptions {
@@ -42,6 +43,8 @@ export interface OpenCensusReceiverOptions {
   corsAllowedHeaders?: readonly string[];
   /** TLS (mutual with clientCaFile); plaintext when absent. */
   tls?: TlsFiles;
+  /** Bearer tokens on the export streams and gateway requests (not the Config stream); none when absent. */
+  auth?: Authenticator;
   /** The TraceConfig pushed to libraries; OpenCensus's defaults, sampling everything, when absent. */
   traceConfig?: TraceConfigSettings;
   /** A YAML or JSON file overriding traceConfig, watched for changes. */
@@ -88,12 +91,16 @@ export class OpenCensusReceiver implements Component {
       keepaliveTimeMs: options.keepaliveTimeMs,
       keepaliveTimeoutMs: options.keepaliveTimeoutMs,
       closeTimeoutMs: options.closeTimeoutMs,
+      auth: options.auth,
       services: [
         bidiService({
           [TRACES.grpcPath]: (call) => this.track(serveExportStream(call, TRACES, streamOptions)),
           [METRICS.grpcPath]: (call) => this.track(serveExportStream(call, METRICS, streamOptions)),
-          [OC_TRACE_CONFIG_PATH]: (call) => this.configStreams.serve(call),
         }),
+        // No token on the Config stream: no telemetry comes in through it (it
+        // hands out the sampler, as Jaeger's sampling endpoint does), and the
+        // Go library opens it without the headers of WithHeaders.
+        { ...bidiService({ [OC_TRACE_CONFIG_PATH]: (call) => this.configStreams.serve(call) }), anonymous: true },
       ],
     });
     this.gateway = new Gateway({
@@ -103,6 +110,8 @@ export class OpenCensusReceiver implements Component {
       headersTimeoutMs: options.headersTimeoutMs,
       cors: new Cors({ allowedOrigins: options.corsAllowedOrigins ?? [], allowedHeaders: options.corsAllowedHeaders ?? [] }),
       onError: (err) => options.log?.error('gateway request failed', { component: this.name, err }),
+      auth: options.auth,
+      component: `${this.name}/gateway`,
     });
     this.close = closeOnce(() => this.shutdown());
   }
@@ -170,20 +179,15 @@ export class OpenCensusReceiver implements Component {
 
   private createListeners(log: Logger | undefined): SharedListener[] {
     const o = this.options;
-    const certificates = o.tls
-      ? new TlsCertificates(o.tls, {
-          checkIntervalMs: o.fileCheckIntervalMs ?? 1_000,
-          onError: (err) => log?.error('TLS certificates not reloaded; keeping the previous ones', { err }),
-          onReload: () => log?.info('TLS certificates reloaded', { certFile: o.tls?.certFile }),
-        })
-      : undefined;
-    const common = { tls: certificates, firstBytesTimeoutMs: o.firstBytesTimeoutMs };
+    // One set per port: each keeps its own reload state.
+    const certificates = () => watchedCertificates(o.tls, { component: this.name, log, checkIntervalMs: o.fileCheckIntervalMs });
+    const common = { firstBytesTimeoutMs: o.firstBytesTimeoutMs };
     const toGrpc = (c: Duplex) => this.grpc.injectConnection(c);
     const toGateway = (c: Duplex) => this.gateway.connection(c);
-    if (!o.gatewayEndpoint) return [new SharedListener({ ...common, name: this.name, endpoint: o.endpoint, grpc: toGrpc, http: toGateway })];
+    if (!o.gatewayEndpoint) return [new SharedListener({ ...common, tls: certificates(), name: this.name, endpoint: o.endpoint, grpc: toGrpc, http: toGateway })];
     return [
-      new SharedListener({ ...common, name: this.name, endpoint: o.endpoint, grpc: toGrpc }),
-      new SharedListener({ ...common, name: `${this.name} gateway`, endpoint: o.gatewayEndpoint, http: toGateway }),
+      new SharedListener({ ...common, tls: certificates(), name: this.name, endpoint: o.endpoint, grpc: toGrpc }),
+      new SharedListener({ ...common, tls: certificates(), name: `${this.name} gateway`, endpoint: o.gatewayEndpoint, http: toGateway }),
     ];
   }
 
@@ -196,7 +200,7 @@ export class OpenCensusReceiver implements Component {
     const deadlineMs = this.options.closeTimeoutMs ?? 5_000;
     this.closing.abort();
     this.stopWatching?.();
-    for (const listener of this.listeners) listener.stopAccepting();
+    for (const listener of this.listeners) void listener.stopAccepting();
     let timer: NodeJS.Timeout | undefined;
     const results = await Promise.allSettled([
       this.gateway.close(deadlineMs),

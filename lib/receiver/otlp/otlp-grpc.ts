@@ -6,8 +6,11 @@
 // it, clients do not retry RESOURCE_EXHAUSTED).
 import * as grpc from '@grpc/grpc-js';
 import { type Component, closeOnce } from '../../lifecycle.js';
+import { watchedCertificates, type TlsFiles } from '../../net/tls.js';
 import type { TelemetryConsumer } from '../../pipeline/consumer.js';
+import type { Logger } from '../../telemetry/log.js';
 import type { Registry } from '../../telemetry/stats.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import { GrpcServer, unaryService, type UnaryBytesHandler, type UnaryReply } from '../grpc-server.js';
 import { grpcCodeFor, outcomeMessage } from '../outcome.js';
 import { encodeRpcStatusProto } from '../../protocol/rpc-status.js';
@@ -27,7 +30,13 @@ export interface OtlpGrpcReceiverOptions {
   keepaliveTimeoutMs?: number;
   /** close() waits this long for calls in flight; default 5 s. */
   closeTimeoutMs?: number;
-  credentials?: grpc.ServerCredentials;
+  /** TLS (mutual with clientCaFile), certificates reloaded when their files change; plaintext when absent. */
+  tls?: TlsFiles;
+  /** How often, at most, the certificate files are looked at; default 1 s. */
+  fileCheckIntervalMs?: number;
+  /** Bearer tokens on every call; none when absent. */
+  auth?: Authenticator;
+  log?: Logger;
 }
 
 export class OtlpGrpcReceiver implements Component {
@@ -49,7 +58,8 @@ export class OtlpGrpcReceiver implements Component {
       keepaliveTimeMs: options.keepaliveTimeMs,
       keepaliveTimeoutMs: options.keepaliveTimeoutMs,
       closeTimeoutMs: options.closeTimeoutMs,
-      credentials: options.credentials,
+      tls: watchedCertificates(options.tls, { component: this.name, log: options.log, checkIntervalMs: options.fileCheckIntervalMs }),
+      auth: options.auth,
       services: [
         unaryService({
           [TRACES.grpcPath]: exportHandler(TRACES, deps),
@@ -71,8 +81,8 @@ export class OtlpGrpcReceiver implements Component {
 }
 
 function exportHandler<T>(sig: OtlpSignal<T>, deps: ExportDeps): UnaryBytesHandler {
-  return async (request, call): Promise<UnaryReply> => {
-    const ctx = { protocol: 'otlp/grpc', peer: call.getPeer(), receivedAtMs: Date.now() };
+  return async (request, call, caller): Promise<UnaryReply> => {
+    const ctx = { protocol: 'otlp/grpc', peer: call.getPeer(), receivedAtMs: Date.now(), tenant: caller.tenant };
     const outcome = await handleExport(sig, 'proto', request, ctx, deps);
     const code = grpcCodeFor(outcome);
     if (outcome.status === 'ok') return { ok: true, response: asBuffer(sig.response('proto')) };

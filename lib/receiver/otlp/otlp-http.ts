@@ -8,10 +8,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { type Component, closeOnce } from '../../lifecycle.js';
+import { watchedCertificates, type TlsFiles } from '../../net/tls.js';
 import type { Outcome, TelemetryConsumer } from '../../pipeline/consumer.js';
+import type { Logger } from '../../telemetry/log.js';
 import type { Registry } from '../../telemetry/stats.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import { DEFAULT_MAX_BODY_BYTES, mediaType, readBody } from '../body.js';
-import { HttpServer, send, type HttpHandler } from '../http-server.js';
+import { answerUnauthenticated, HttpServer, send, type AuthRefusal, type HttpHandler } from '../http-server.js';
 import { grpcCodeFor, httpStatusFor, outcomeMessage, retryAfterSeconds } from '../outcome.js';
 import { encodeRpcStatusJson, encodeRpcStatusProto, type RpcStatus } from '../../protocol/rpc-status.js';
 import { handleExport, type ExportDeps } from './export.js';
@@ -37,6 +40,13 @@ export interface OtlpHttpReceiverOptions {
   closeTimeoutMs?: number;
   /** Told about unexpected failures (answered with 500). */
   onError?: (err: unknown) => void;
+  /** TLS (mutual with clientCaFile), certificates reloaded when their files change; plaintext when absent. */
+  tls?: TlsFiles;
+  /** How often, at most, the certificate files are looked at; default 1 s. */
+  fileCheckIntervalMs?: number;
+  /** Bearer tokens on every request; none when absent. */
+  auth?: Authenticator;
+  log?: Logger;
 }
 
 const CONTENT_TYPES: Record<OtlpFormat, string> = { proto: 'application/x-protobuf', json: 'application/json' };
@@ -62,6 +72,9 @@ export class OtlpHttpReceiver implements Component {
       keepAliveTimeoutMs: options.keepAliveTimeoutMs,
       closeTimeoutMs: options.closeTimeoutMs,
       onError: options.onError,
+      tls: watchedCertificates(options.tls, { component: this.name, log: options.log, checkIntervalMs: options.fileCheckIntervalMs }),
+      auth: options.auth,
+      onUnauthenticated: unauthenticated,
       routes: [
         { path: options.tracesPath ?? TRACES.httpPath, methods: ['POST'], handle: exportHandler(TRACES, deps, bounds) },
         { path: options.metricsPath ?? METRICS.httpPath, methods: ['POST'], handle: exportHandler(METRICS, deps, bounds) },
@@ -87,8 +100,15 @@ function formatOf(req: IncomingMessage): OtlpFormat | undefined {
   return undefined;
 }
 
+/** OTLP/HTTP errors are a google.rpc.Status in the request's encoding, 401 included. */
+function unauthenticated(req: IncomingMessage, res: ServerResponse, refusal: AuthRefusal): void {
+  const format = formatOf(req) ?? 'json';
+  const rpc: RpcStatus = { code: GrpcStatus.UNAUTHENTICATED, message: refusal.message };
+  answerUnauthenticated(res, refusal, CONTENT_TYPES[format], format === 'proto' ? encodeRpcStatusProto(rpc) : encodeRpcStatusJson(rpc));
+}
+
 function exportHandler<T>(sig: OtlpSignal<T>, deps: ExportDeps, bounds: { maxBytes: number; maxInflateRatio?: number }): HttpHandler {
-  return async (req, res) => {
+  return async (req, res, caller) => {
     const format = formatOf(req);
     if (!format) {
       const message = `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`;
@@ -104,7 +124,7 @@ function exportHandler<T>(sig: OtlpSignal<T>, deps: ExportDeps, bounds: { maxByt
       sendStatus(res, body.status, format, { code, message: body.message }, extra);
       return;
     }
-    const ctx = { protocol: 'otlp/http', peer: req.socket.remoteAddress, receivedAtMs: Date.now() };
+    const ctx = { protocol: 'otlp/http', peer: req.socket.remoteAddress, receivedAtMs: Date.now(), tenant: caller.tenant };
     const outcome = await handleExport(sig, format, body.body, ctx, deps);
     answer(res, format, outcome, sig);
   };

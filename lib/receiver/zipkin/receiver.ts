@@ -9,7 +9,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Component, closeOnce } from '../../lifecycle.js';
 import { spanCount, type Traces } from '../../model/index.js';
+import { watchedCertificates, type TlsFiles } from '../../net/tls.js';
 import type { Outcome, TelemetryConsumer } from '../../pipeline/consumer.js';
+import type { Caller, Authenticator } from '../auth/authenticator.js';
+import type { Logger } from '../../telemetry/log.js';
 import { decodeZipkinV1Json, decodeZipkinV1Thrift, decodeZipkinV2Json, decodeZipkinV2Proto } from '../../protocol/zipkin/index.js';
 import type { Registry } from '../../telemetry/stats.js';
 import { DEFAULT_MAX_BODY_BYTES, mediaType, readBody } from '../body.js';
@@ -35,6 +38,13 @@ export interface ZipkinReceiverOptions {
   closeTimeoutMs?: number;
   /** Told about unexpected failures (answered with 500). */
   onError?: (err: unknown) => void;
+  /** TLS (mutual with clientCaFile), certificates reloaded when their files change; plaintext when absent. */
+  tls?: TlsFiles;
+  /** How often, at most, the certificate files are looked at; default 1 s. */
+  fileCheckIntervalMs?: number;
+  /** Bearer tokens on every request; none when absent. */
+  auth?: Authenticator;
+  log?: Logger;
 }
 
 /** One encoding of one API version: the media types that select it and its decoder. */
@@ -92,6 +102,8 @@ export class ZipkinReceiver implements Component {
       keepAliveTimeoutMs: options.keepAliveTimeoutMs,
       closeTimeoutMs: options.closeTimeoutMs,
       onError: options.onError,
+      tls: watchedCertificates(options.tls, { component: this.name, log: options.log, checkIntervalMs: options.fileCheckIntervalMs }),
+      auth: options.auth,
       routes: [V2, V1].map((api) => ({ path: api.path, methods: ['POST'], handle: spansHandler(api, deps, bounds) })),
     });
     this.close = closeOnce(() => this.server.close());
@@ -114,7 +126,7 @@ function encodingOf(api: Api, req: IncomingMessage): Encoding | undefined {
 
 function spansHandler(api: Api, deps: ExportDeps, bounds: { maxBytes: number; maxInflateRatio?: number }): HttpHandler {
   const accepted = api.encodings.flatMap((e) => e.mediaTypes.filter((t) => t !== '')).join(' or ');
-  return async (req, res) => {
+  return async (req, res, caller) => {
     const encoding = encodingOf(api, req);
     if (encoding === undefined) {
       // The body is unread: close rather than drain an upload we will not use.
@@ -128,11 +140,11 @@ function spansHandler(api: Api, deps: ExportDeps, bounds: { maxBytes: number; ma
       send(res, body.status, TEXT, `${body.message}\n`, body.status === 413 ? { connection: 'close' } : {});
       return;
     }
-    answer(res, await receive(api, encoding, body.body, req, deps));
+    answer(res, await receive(api, encoding, body.body, req, caller, deps));
   };
 }
 
-async function receive(api: Api, encoding: Encoding, body: Uint8Array, req: IncomingMessage, deps: ExportDeps): Promise<Outcome> {
+async function receive(api: Api, encoding: Encoding, body: Uint8Array, req: IncomingMessage, caller: Caller, deps: ExportDeps): Promise<Outcome> {
   let traces: Traces;
   try {
     traces = encoding.decode(body);
@@ -142,7 +154,7 @@ async function receive(api: Api, encoding: Encoding, body: Uint8Array, req: Inco
   const spans = spanCount(traces);
   // An empty list (a reporter's idle flush) is accepted without troubling the pipeline.
   if (spans === 0) return { status: 'ok' };
-  const ctx = { protocol: api.protocol, peer: req.socket.remoteAddress, receivedAtMs: Date.now() };
+  const ctx = { protocol: api.protocol, peer: req.socket.remoteAddress, receivedAtMs: Date.now(), tenant: caller.tenant };
   return consumeCounted(deps, 'traces', spans, () => deps.consumer.consumeTraces(traces, ctx));
 }
 

@@ -13,7 +13,7 @@ import { SpanKind, StatusCode, type Traces } from '../../../lib/model/index.js';
 import { decodeJaegerProto } from '../../../lib/protocol/jaeger/index.js';
 import { sampleMetrics, sampleTraces } from '../../helpers/fixtures.js';
 import { JaegerCollector } from '../../helpers/jaeger-collector.js';
-import { makeCerts } from '../receiver/opencensus/certs.js';
+import { makeCerts } from '../../helpers/certs.js';
 import { unusedPort } from './unused-port.js';
 
 const live = () => new AbortController().signal;

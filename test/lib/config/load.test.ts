@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, envName, leaves, loadConfig, SERVICE_NAMES } from '../../../lib/config/index.js';
+import { parseEndpoint } from '../../../lib/net/endpoint.js';
 
 function file(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'ocsvc-config-'));
@@ -119,4 +120,14 @@ test('the spool is on for the agent and off for the ingester by default, and its
       'spool.maxBytes: must be an integer >= 1 (got "0" from OCSVC_SPOOL_MAX_BYTES)',
     ],
   );
+});
+
+test('the admin endpoints (health, metrics, operator page) listen on 127.0.0.1 by default in every service, or are off', () => {
+  for (const service of SERVICE_NAMES) {
+    const admin = loadConfig(service, { env: {} }).admin;
+    const on = Object.values(admin).filter((endpoint) => endpoint !== '');
+    // replay, a command rather than a service, has them all off.
+    if (service !== 'replay') assert.ok(on.length > 0, `${service} has an admin endpoint`);
+    for (const endpoint of on) assert.equal(parseEndpoint(endpoint).host, '127.0.0.1', `${service}: ${JSON.stringify(admin)}`);
+  }
 });

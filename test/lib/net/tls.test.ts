@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tls from 'node:tls';
 import { readSecureContextOptions, TlsCertificates, tlsFilesFrom } from '../../../lib/net/tls.js';
-import { makeCerts } from '../receiver/opencensus/certs.js';
+import { makeCerts } from '../../helpers/certs.js';
 
 const WHERE = 'receivers.opencensus.tls';
 

@@ -3,6 +3,12 @@
 // ocsvc's interop tests (test/interop/opencensus/go.test.ts).
 //
 //	ocagent-client <traces|metrics|config> -agent 127.0.0.1:55678 -service NAME -run ID
+//	    [-ca FILE] [-token TOKEN [-per-rpc]]
+//
+// With -ca it speaks TLS (server name localhost); with -token it sends
+// "authorization: Bearer TOKEN", through ocagent.WithHeaders (which v0.7.0
+// puts on the trace Export stream only) or, with -per-rpc, as gRPC per-RPC
+// credentials on every call.
 //
 // It prints what it did as JSON lines on stdout (one per trace, metrics
 // report or config round) and diagnostics on stderr. Before exiting it ends
@@ -13,6 +19,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -21,6 +28,7 @@ import (
 
 	"contrib.go.opencensus.io/exporter/ocagent"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 )
 
 type options struct {
@@ -30,6 +38,9 @@ type options struct {
 	spans   int
 	rounds  int
 	timeout time.Duration
+	ca      string
+	token   string
+	perRPC  bool
 }
 
 func main() {
@@ -45,6 +56,9 @@ func main() {
 	flags.IntVar(&o.spans, "spans", 20, "config: spans created per round")
 	flags.IntVar(&o.rounds, "rounds", 1, "config: rounds, each waiting for a newly pushed TraceConfig")
 	flags.DurationVar(&o.timeout, "timeout", 20*time.Second, "bound on every wait")
+	flags.StringVar(&o.ca, "ca", "", "PEM CA file: speak TLS to the agent (server name localhost)")
+	flags.StringVar(&o.token, "token", "", "bearer token to send")
+	flags.BoolVar(&o.perRPC, "per-rpc", false, "send the token as per-RPC credentials rather than with ocagent.WithHeaders")
 	_ = flags.Parse(os.Args[2:])
 	if o.agent == "" || o.service == "" || o.run == "" {
 		fail("-agent, -service and -run are required (or OCSVC_INTEROP_AGENT, OCSVC_INTEROP_SERVICE, OCSVC_INTEROP_RUN)")
@@ -70,18 +84,49 @@ func main() {
 // and gRPC, so that we can see the config stream and end streams cleanly.
 func newExporter(o options) (*ocagent.Exporter, *recorder, error) {
 	rec := newRecorder()
-	exp, err := ocagent.NewExporter(
-		ocagent.WithInsecure(),
+	// WithGRPCDialOption replaces the options of an earlier call: one call for all.
+	dialOpts := []grpc.DialOption{grpc.WithStreamInterceptor(rec.intercept)}
+	if o.token != "" && o.perRPC {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer{token: o.token, tls: o.ca != ""}))
+	}
+	opts := []ocagent.ExporterOption{
 		ocagent.WithAddress(o.agent),
 		ocagent.WithServiceName(o.service),
-		ocagent.WithReconnectionPeriod(500*time.Millisecond),
-		ocagent.WithGRPCDialOption(grpc.WithStreamInterceptor(rec.intercept)),
-	)
+		ocagent.WithReconnectionPeriod(500 * time.Millisecond),
+		ocagent.WithGRPCDialOption(dialOpts...),
+	}
+	if o.ca != "" {
+		creds, err := credentials.NewClientTLSFromFile(o.ca, "localhost")
+		if err != nil {
+			return nil, nil, fmt.Errorf("TLS credentials: %w", err)
+		}
+		opts = append(opts, ocagent.WithTLSCredentials(creds))
+	} else {
+		opts = append(opts, ocagent.WithInsecure())
+	}
+	if o.token != "" && !o.perRPC {
+		opts = append(opts, ocagent.WithHeaders(map[string]string{"authorization": "Bearer " + o.token}))
+	}
+	exp, err := ocagent.NewExporter(opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ocagent.NewExporter: %w", err)
 	}
 	return exp, rec, nil
 }
+
+// bearer sends the token on every call, streams included.
+type bearer struct {
+	token string
+	tls   bool
+}
+
+func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + b.token}, nil
+}
+
+// RequireTransportSecurity: grpc-go refuses such credentials without TLS
+// unless they say they do not need it.
+func (b bearer) RequireTransportSecurity() bool { return b.tls }
 
 // shutdown ends the given streams, waits for the agent to end them, then stops the exporter.
 func shutdown(exp *ocagent.Exporter, rec *recorder, timeout time.Duration, methods ...string) map[string]string {

@@ -10,15 +10,18 @@ import { type TestContext, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import {
   OC_TRACE_CONFIG_PATH,
+  OC_TRACE_EXPORT_PATH,
   OcConstantDecision,
   decodeLibraryConfigProto,
   encodeLibraryConfigProto,
   type OcLibraryConfig,
   type OcTraceConfig,
 } from '../../../../lib/protocol/opencensus/index.js';
+import { AUTH_FAILURES, Authenticator } from '../../../../lib/receiver/auth/authenticator.js';
 import { DEFAULT_TRACE_CONFIG } from '../../../../lib/receiver/opencensus/index.js';
 import { readTraceConfigFile, toOcTraceConfig } from '../../../../lib/receiver/opencensus/trace-config.js';
 import { createLogger } from '../../../../lib/telemetry/log.js';
+import { Registry } from '../../../../lib/telemetry/stats.js';
 import { client, ocNode, RawStream, startReceiver } from './helpers.js';
 
 const current = (config?: OcTraceConfig): Uint8Array => encodeLibraryConfigProto({ node: ocNode('lib'), config });
@@ -162,4 +165,21 @@ test('close() ends open Config streams with UNAVAILABLE', async (t) => {
   await receiver.close();
   assert.equal((await stream.status).code, grpc.status.UNAVAILABLE);
   assert.ok(Date.now() - started < 1_500, 'without waiting for the close deadline');
+});
+
+test('with bearer tokens required, the Config stream still takes a library without one: it hands out the sampler, no telemetry comes in', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ocsvc-oc-config-auth-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const tokensFile = join(dir, 'tokens.yaml');
+  writeFileSync(tokensFile, 'acme: [acme-0123456789abcdef]\n');
+  const registry = new Registry();
+  const { receiver } = await startReceiver(t, { auth: new Authenticator({ tokensFile, required: true, registry }), registry });
+  const config = new RawStream(client(t, receiver.port), OC_TRACE_CONFIG_PATH);
+  config.send(current());
+  await config.responsesAtLeast(1);
+  assert.equal(updates(config)[0]!.node?.serviceInfo?.name, 'lib');
+  const traces = new RawStream(client(t, receiver.port), OC_TRACE_EXPORT_PATH);
+  traces.end();
+  assert.equal((await traces.status).code, grpc.status.UNAUTHENTICATED, 'the export streams do need a token');
+  assert.equal(registry.total(AUTH_FAILURES, { reason: 'missing' }), 1);
 });

@@ -9,7 +9,7 @@ import { type TestContext, test } from 'node:test';
 import * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { OC_TRACE_EXPORT_PATH, encodeTraceRequestJson, encodeTraceRequestProto } from '../../../../lib/protocol/opencensus/index.js';
-import { makeCerts, type TestCerts } from './certs.js';
+import { makeCerts, type TestCerts } from '../../../helpers/certs.js';
 import { client, ocNode, ocSpan, RawStream, spanNames, startReceiver, traceRequest } from './helpers.js';
 
 function post(port: number, certs: TestCerts, options: { clientCert?: boolean } = {}): Promise<number> {

@@ -8,15 +8,21 @@ import { receivers } from '../../../../lib/service/receivers.js';
 import { Registry } from '../../../../lib/telemetry/stats.js';
 import { RecordingConsumer } from '../otlp/recording-consumer.js';
 
-test('the defaults: off, 9411, 4 MiB, in the agent, the ingester and all-in-one', () => {
+const PLAINTEXT = { certFile: '', keyFile: '', clientCaFile: '' };
+
+test('the defaults: off, 9411, 4 MiB, plaintext, in the agent, the ingester and all-in-one', () => {
   for (const service of ['agent', 'ingester', 'all-in-one'] as const) {
-    assert.deepEqual(loadConfig(service, { env: {} }).receivers.zipkin, { enabled: false, endpoint: '0.0.0.0:9411', maxRequestBytes: 4 * 1024 * 1024 }, service);
+    assert.deepEqual(
+      loadConfig(service, { env: {} }).receivers.zipkin,
+      { enabled: false, endpoint: '0.0.0.0:9411', maxRequestBytes: 4 * 1024 * 1024, tls: PLAINTEXT },
+      service,
+    );
   }
 });
 
 test('the environment turns it on and moves it; bad values are refused with their key', () => {
   const zipkin = loadConfig('agent', { env: { OCSVC_RECEIVERS_ZIPKIN_ENABLED: 'true', OCSVC_RECEIVERS_ZIPKIN_ENDPOINT: '127.0.0.1:19411', OCSVC_RECEIVERS_ZIPKIN_MAX_REQUEST_BYTES: '1024' } }).receivers.zipkin;
-  assert.deepEqual(zipkin, { enabled: true, endpoint: '127.0.0.1:19411', maxRequestBytes: 1024 });
+  assert.deepEqual(zipkin, { enabled: true, endpoint: '127.0.0.1:19411', maxRequestBytes: 1024, tls: PLAINTEXT });
   try {
     loadConfig('ingester', { env: { OCSVC_RECEIVERS_ZIPKIN_ENDPOINT: 'nowhere', OCSVC_RECEIVERS_ZIPKIN_MAX_REQUEST_BYTES: '0' } });
     assert.fail('expected the configuration to be refused');

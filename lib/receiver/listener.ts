@@ -1,6 +1,8 @@
-// One listening port for gRPC and HTTP/1.1, as the OpenCensus agent serves
-// its protocol and its HTTP/JSON gateway on 55678. Each accepted connection
-// goes to one of the two:
+// The one place where receivers accept connections themselves and terminate
+// TLS: every gRPC and HTTP receiver behind TLS (GrpcServer and HttpServer
+// with `tls`), and one port for gRPC and HTTP/1.1 together, as the OpenCensus
+// agent serves its protocol and its HTTP/JSON gateway on 55678. Each
+// accepted connection goes to one of the two:
 //
 // - plaintext: by its first bytes. The HTTP/2 connection preface ("PRI *
 //   HTTP/2.0...") means gRPC (clients speak HTTP/2 with prior knowledge);
@@ -13,12 +15,16 @@
 // A connection that sends nothing (or does not finish its TLS handshake)
 // within firstBytesTimeoutMs is closed, so idle sockets cannot pile up;
 // later slowness is the business of the gRPC and HTTP servers' own timeouts.
-// Certificates are checked for changes on new connections (see net/tls.ts).
+// Certificates are checked for changes on new connections (see net/tls.ts),
+// which is why TLS is terminated here rather than by grpc-js's
+// ServerCredentials.createSsl (fixed at bind time) or an https.Server.
+// Mutual TLS (a client CA) refuses clients without a certificate it signed
+// during the handshake: they never reach a server.
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { parseEndpoint } from '../../net/endpoint.js';
-import type { TlsCertificates } from '../../net/tls.js';
+import { parseEndpoint } from '../net/endpoint.js';
+import type { TlsCertificates } from '../net/tls.js';
 
 /** What every HTTP/2 client sends first (RFC 9113, section 3.4). */
 export const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -92,14 +98,18 @@ export class SharedListener {
   /**
    * Stops accepting and closes connections not yet handed on (handed-on ones
    * belong to their servers, which drain them). A TLS handshake that ends
-   * after this is closed too.
+   * after this is closed too. The promise settles once every connection this
+   * port accepted has ended, handed-on ones included; callers that drain
+   * their connections otherwise need not wait for it.
    */
-  stopAccepting(): void {
+  stopAccepting(): Promise<void> {
     this.stopped = true;
-    // Not waiting for the close callback: it comes only once every connection
-    // this server accepted has ended, handed-on ones included.
-    if (this.server.listening) this.server.close();
+    const closed = new Promise<void>((resolve) => {
+      if (this.server.listening) this.server.close(() => resolve());
+      else resolve();
+    });
     for (const socket of this.pending) socket.destroy();
+    return closed;
   }
 
   /** The last resort of a close past its deadline: every connection this port accepted. */
