@@ -1,10 +1,9 @@
 // What the unary gRPC backends (otlp, jaeger) share: channel credentials from
-// the TLS options (also the opencensus backend's), and one unary call with a
+// the TLS options (also the opencensus backend's and the agent's forward), and one unary call with a
 // deadline and an abort signal whose failure is classified by classify.ts
 // (a google.rpc.RetryInfo in grpc-status-details-bin becomes retryAfterMs).
-import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { OcsvcError, errorMessage } from '../errors.js';
+import { readTlsClientOptions } from '../net/tls-client.js';
 import { decodeRpcStatusProto } from '../protocol/rpc-status.js';
 import { ABORTED, type ExportResult } from './backend.js';
 import { resultFromGrpcStatus } from './classify.js';
@@ -19,21 +18,16 @@ export interface GrpcTlsOptions {
   keyFile?: string;
 }
 
-/** `name` prefixes configuration errors (an unreadable file, half a client certificate). */
+/**
+ * `name` prefixes configuration errors (an unreadable file, half a client
+ * certificate). The files are read once: grpc-js keeps its credentials for
+ * the channel's life, so new certificates take a restart (docs/security.md).
+ */
 export function channelCredentials(o: GrpcTlsOptions, name: string): grpc.ChannelCredentials {
   if (o.insecure) return grpc.credentials.createInsecure();
-  if ((o.certFile === undefined) !== (o.keyFile === undefined)) {
-    throw new OcsvcError('INVALID_CONFIG', `${name}: certFile and keyFile go together (mutual TLS); set both or neither`);
-  }
-  const read = (file: string | undefined, what: string): Buffer | null => {
-    if (file === undefined) return null;
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new OcsvcError('INVALID_CONFIG', `${name}: cannot read ${what} ${file}: ${errorMessage(err)}`, { cause: err });
-    }
-  };
-  return grpc.credentials.createSsl(read(o.caFile, 'caFile'), read(o.keyFile, 'keyFile'), read(o.certFile, 'certFile'));
+  const { ca, cert, key } = readTlsClientOptions(o, name);
+  const buffer = (v: unknown): Buffer | null => (Buffer.isBuffer(v) ? v : null);
+  return grpc.credentials.createSsl(buffer(ca), buffer(key), buffer(cert));
 }
 
 export function resultFromServiceError(err: grpc.ServiceError): ExportResult {
