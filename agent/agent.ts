@@ -9,6 +9,7 @@ import type { Bus } from '../lib/bus/bus.js';
 import type { AgentConfig, IngesterConfig } from '../lib/config/schemas.js';
 import type { ForwardSection, ReceiversSection, TopicsSection } from '../lib/config/sections.js';
 import type { Component } from '../lib/lifecycle.js';
+import { tlsClientFilesFrom } from '../lib/net/tls-client.js';
 import { Forwarder } from '../lib/pipeline/forwarder.js';
 import { Publisher } from '../lib/pipeline/publisher.js';
 import { publishingBus, topicsStep } from '../lib/service/kafka.js';
@@ -24,7 +25,14 @@ export function frontDoorParts(rt: Runtime, section: ReceiversSection, bus: Bus,
 /** The agent's consumer when forward.endpoint is set: an upstream ingester instead of Kafka. */
 function forwarder(rt: Runtime, forward: ForwardSection): Forwarder {
   const log = rt.log.child({ component: 'forward' });
-  const options = { name: 'ingester', endpoint: forward.endpoint, insecure: forward.insecure, compression: forward.compression, timeoutMs: forward.timeoutMs };
+  const options = {
+    name: 'ingester',
+    endpoint: forward.endpoint,
+    insecure: forward.insecure,
+    ...tlsClientFilesFrom(forward, 'forward'),
+    compression: forward.compression,
+    timeoutMs: forward.timeoutMs,
+  };
   const backend =
     forward.protocol === 'opencensus'
       ? createBackend('opencensus', options, { log: (line) => log.info(line) })

@@ -10,6 +10,7 @@ import { OcsvcError } from '../errors.js';
 import { backendProblems, normaliseBackends } from './backends.js';
 import { registerFormats } from './formats.js';
 import { policyProblems } from './policies.js';
+import { inlineSecretProblems } from './secrets.js';
 import { schemaOf, type ServiceConfigs, type ServiceName } from './schemas.js';
 
 export const ENV_PREFIX = 'OCSVC_';
@@ -79,7 +80,8 @@ function readFile(file: string): unknown {
 
 /** JSON of a value, shortened so one huge subtree cannot bury the other problems. */
 function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'undefined';
+  // A URL's password never reaches a message, whatever else is wrong with the value.
+  const text = (JSON.stringify(value) ?? 'undefined').replace(/(:\/\/[^/@:"]*):[^/@"]*@/g, '$1:***@');
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
@@ -165,6 +167,9 @@ export function loadConfig<S extends ServiceName>(service: S, options: LoadOptio
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
     throw new ConfigError(source, ['the file must hold a mapping of sections (e.g. "kafka:", "receivers:")']);
   }
+  // Refused before anything else looks at them: no later message may repeat them.
+  const secrets = options.file ? inlineSecretProblems(raw) : [];
+  if (secrets.length > 0) throw new ConfigError(source, secrets);
   const merged = { ...(raw as object) };
   try {
     config.load(merged);
