@@ -80,7 +80,7 @@ export function decodeDecision(value: string): Decision {
 // Replies that mean "not now" rather than "never": a loading, failing-over or
 // full server.
 // Replies to AUTH (or to a command without it) that wrong credentials get.
-const AUTH_REFUSED = /^(WRONGPASS|NOAUTH)\b|invalid password/i;
+const AUTH_REFUSED = /\b(WRONGPASS|NOAUTH)\b|invalid password/i;
 
 const RETRYABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|OOM|NOREPLICAS)\b/;
 
@@ -100,7 +100,7 @@ export class RedisDecisionStore implements DecisionStore {
     this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.where = redactUrl(options.url);
     const maxReconnectDelayMs = options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
-    this.client = new Redis(options.url, {
+    this.client = new Redis(withoutCredentials(options), {
       lazyConnect: true,
       connectionName: 'ocsvc-decisions',
       connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -110,7 +110,7 @@ export class RedisDecisionStore implements DecisionStore {
       autoResubscribe: false,
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxReconnectDelayMs),
       ...(options.tls === undefined ? {} : { tls: options.tls }),
-      ...(options.password === undefined ? {} : { password: options.password }),
+      ...credentials(options),
     });
     this.client.defineCommand(TAKE_TOKENS.name, { numberOfKeys: TAKE_TOKENS.keys, lua: readFileSync(join(LUA_DIR, TAKE_TOKENS.file), 'utf8') });
     // Without a listener ioredis prints every reconnection failure; the last
@@ -136,13 +136,15 @@ export class RedisDecisionStore implements DecisionStore {
       await this.client.connect();
     } catch (err) {
       this.client.disconnect(); // no background reconnection for a store that failed to start
-      if (AUTH_REFUSED.test(errorMessage(err))) {
+      // ioredis rejects with "Connection is closed"; why it closed is the error event before it.
+      const why = this.lastError === undefined || this.lastError === err ? errorMessage(err) : `${errorMessage(err)} (${errorMessage(this.lastError)})`;
+      if (AUTH_REFUSED.test(why)) {
         // The same credentials will be refused again: not worth retrying.
-        throw new OcsvcError('STORE_AUTHENTICATION_FAILED', `decision store: Redis at ${this.where} refused the credentials: ${errorMessage(err)} (check the user in redis.url and the password from redis.passwordFile or OCSVC_REDIS_PASSWORD)`, {
-          cause: err,
+        throw new OcsvcError('STORE_AUTHENTICATION_FAILED', `decision store: Redis at ${this.where} refused the credentials: ${why} (check the user in redis.url and the password from redis.passwordFile or OCSVC_REDIS_PASSWORD)`, {
+          cause: this.lastError ?? err,
         });
       }
-      throw new UnavailableError(`decision store: cannot connect to Redis at ${this.where}: ${errorMessage(err)}`, {
+      throw new UnavailableError(`decision store: cannot connect to Redis at ${this.where}: ${why}`, {
         cause: err,
         code: 'STORE_UNAVAILABLE',
       });
@@ -247,3 +249,18 @@ export class RedisDecisionStore implements DecisionStore {
   }
 }
 
+// ioredis takes the URL's user and password over its options: with a password
+// of our own, both leave the URL and go as options.
+function withoutCredentials(options: RedisDecisionStoreOptions): string {
+  if (options.password === undefined) return options.url;
+  const url = new URL(options.url);
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+function credentials(options: RedisDecisionStoreOptions): { username?: string; password?: string } {
+  if (options.password === undefined) return {};
+  const user = decodeURIComponent(new URL(options.url).username);
+  return user === '' ? { password: options.password } : { username: user, password: options.password };
+}
