@@ -3,10 +3,11 @@
 // deadline and an abort signal whose failure is classified by classify.ts
 // (a google.rpc.RetryInfo in grpc-status-details-bin becomes retryAfterMs).
 import * as grpc from '@grpc/grpc-js';
-import { readTlsClientOptions } from '../net/tls-client.js';
+import { ClientTls } from '../net/tls-client.js';
 import { decodeRpcStatusProto } from '../protocol/rpc-status.js';
 import { ABORTED, type ExportResult } from './backend.js';
 import { resultFromGrpcStatus } from './classify.js';
+import { reloadingCredentials } from './grpc-tls.js';
 
 export interface GrpcTlsOptions {
   /** Plaintext when true; otherwise TLS with the system's roots (or caFile). */
@@ -20,14 +21,12 @@ export interface GrpcTlsOptions {
 
 /**
  * `name` prefixes configuration errors (an unreadable file, half a client
- * certificate). The files are read once: grpc-js keeps its credentials for
- * the channel's life, so new certificates take a restart (docs/security.md).
+ * certificate), thrown here at construction. The files are read again when
+ * they change, for new connections (grpc-tls.ts).
  */
 export function channelCredentials(o: GrpcTlsOptions, name: string): grpc.ChannelCredentials {
   if (o.insecure) return grpc.credentials.createInsecure();
-  const { ca, cert, key } = readTlsClientOptions(o, name);
-  const buffer = (v: unknown): Buffer | null => (Buffer.isBuffer(v) ? v : null);
-  return grpc.credentials.createSsl(buffer(ca), buffer(key), buffer(cert));
+  return reloadingCredentials(new ClientTls(o, name));
 }
 
 export function resultFromServiceError(err: grpc.ServiceError): ExportResult {

@@ -3,7 +3,7 @@
 // private CA (caFile), mutual TLS with a client certificate, refused without
 // one, and a server whose CA the backend does not know: a retryable result
 // that names the certificate problem (the exporter retries it; nothing
-// crashes). HTTP backends also pick up new client certificate files.
+// crashes). Every backend picks up new client certificate files.
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -138,7 +138,7 @@ for (const kind of KINDS) {
   });
 }
 
-for (const kind of KINDS.filter((k) => k.type === 'otlphttp' || k.type === 'zipkin')) {
+for (const kind of KINDS) {
   test(`${kind.type}: new client certificate files are used by the next connection, without a restart`, { timeout: 30_000 }, async (t) => {
     const c = makeCerts(t);
     const { consumer, endpoint } = await serve(t, kind, { certFile: c.certFile, keyFile: c.keyFile, clientCaFile: c.caFile });
