@@ -625,7 +625,7 @@ export const forwardSection = {
   protocol: { doc: 'Protocol spoken to the ingester: otlp (OTLP/gRPC, port 4317) or opencensus (port 55678).', format: ['otlp', 'opencensus'], default: 'otlp' },
   insecure: { doc: 'Plaintext to the ingester; false uses TLS, verifying the ingester with caFile (or the system root certificates).', format: 'boolean', default: false },
   caFile: { doc: 'PEM CA bundle that signed the ingester\'s certificate (a private CA); "": the system root certificates.', format: String, default: '' },
-  certFile: { doc: 'PEM client certificate for mutual TLS, with keyFile; "": none. Read at start-up.', format: String, default: '' },
+  certFile: { doc: 'PEM client certificate for mutual TLS, with keyFile; "": none. Re-read when it changes: new connections use the new files.', format: String, default: '' },
   keyFile: { doc: 'PEM private key of certFile.', format: String, default: '' },
   compression: { doc: 'Compression of forwarded requests.', format: ['gzip', 'none'], default: 'gzip' },
   timeoutMs: { doc: 'How long one forward may take before the client is told to retry.', format: 'positive-int', default: 10_000 },
