@@ -78,10 +78,12 @@ function readFile(file: string): unknown {
   }
 }
 
+/** A URL's password never reaches a message, whatever else is wrong with the value. */
+const withoutUrlPasswords = (text: string): string => text.replace(/(:\/\/[^/@:"]*):[^/@"]*@/g, '$1:***@');
+
 /** JSON of a value, shortened so one huge subtree cannot bury the other problems. */
 function shown(value: unknown): string {
-  // A URL's password never reaches a message, whatever else is wrong with the value.
-  const text = (JSON.stringify(value) ?? 'undefined').replace(/(:\/\/[^/@:"]*):[^/@"]*@/g, '$1:***@');
+  const text = withoutUrlPasswords(JSON.stringify(value) ?? 'undefined');
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
@@ -100,7 +102,7 @@ function problemsOf(message: string, raw: unknown, service: ServiceName, env: No
   const isKnownPrefix = (prefix: string) => prefix === '' || known.some((k) => k === prefix || k.startsWith(`${prefix}.`));
   const got = (path: string) => {
     const fromEnv = env[envName(path)];
-    return fromEnv !== undefined ? `${JSON.stringify(fromEnv)} from ${envName(path)}` : shown(valueAt(raw, path));
+    return fromEnv !== undefined ? `${withoutUrlPasswords(JSON.stringify(fromEnv))} from ${envName(path)}` : shown(valueAt(raw, path));
   };
   const out = new Set<string>();
   for (const line of message.split('\n').filter(Boolean)) {

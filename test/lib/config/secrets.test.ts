@@ -112,7 +112,9 @@ test('redis: TLS files need a rediss:// URL; the password comes from redis.passw
   assert.deepEqual(redisStoreOptions(redis({ OCSVC_REDIS_URL: 'rediss://r:6380' }), {}).tls, {}, 'rediss:// alone: the system roots');
 });
 
-test('URLs in messages lose their password', () => {
+test('URLs in messages lose their password, also in the problems of an invalid value', () => {
+  const err = refused(() => loadConfig('sampler', { env: { OCSVC_REDIS_URL: `redis://u:${SECRET}@` } }));
+  assert.deepEqual(err.problems, ['redis.url: must be an absolute URL, e.g. redis://127.0.0.1:6379 (got "redis://u:***@" from OCSVC_REDIS_URL)']);
   assert.equal(redactUrl(`redis://u:${SECRET}@h:1/0`), 'redis://u:***@h:1/0');
   assert.equal(redactUrl('redis://h:1'), 'redis://h:1');
 });
