@@ -33,10 +33,11 @@ function forwarder(rt: Runtime, forward: ForwardSection): Forwarder {
     compression: forward.compression,
     timeoutMs: forward.timeoutMs,
   };
-  const backend =
-    forward.protocol === 'opencensus'
-      ? createBackend('opencensus', options, { log: (line) => log.info(line) })
-      : createBackend('otlp', options, { log: (line) => log.info(line) });
+  const deps = {
+    log: (line: string) => log.info(line),
+    onTlsError: (err: Error) => log.error('TLS files changed but are unusable; keeping the previous ones', { err }),
+  };
+  const backend = forward.protocol === 'opencensus' ? createBackend('opencensus', options, deps) : createBackend('otlp', options, deps);
   return new Forwarder({ backend, stats: rt.registry.component('forward', 'forwarder'), timeoutMs: forward.timeoutMs });
 }
 

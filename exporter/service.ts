@@ -26,7 +26,10 @@ export function deadLetterTopics(section: ExporterSection): string[] {
 export function backendPipelines(rt: Runtime, section: ExporterSection, bus: Bus, topics: TopicsSection): BackendPipeline[] {
   return section.backends.map((cfg) => {
     const log = rt.log.child({ component: `exporter/${cfg.name}` });
-    const backend = withRetry(createBackend(cfg.type, backendOptions(cfg) as never, { log: (line) => log.info(line) }), {
+    const backend = withRetry(createBackend(cfg.type, backendOptions(cfg) as never, {
+        log: (line) => log.info(line),
+        onTlsError: (err) => log.error('TLS files changed but are unusable; keeping the previous ones', { err }),
+      }), {
       initialIntervalMs: section.retry.initialIntervalMs,
       maxIntervalMs: section.retry.maxIntervalMs,
       multiplier: section.retry.multiplier,

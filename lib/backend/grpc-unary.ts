@@ -17,6 +17,8 @@ export interface GrpcTlsOptions {
   /** PEM client certificate and key, for mutual TLS; both or neither. */
   certFile?: string;
   keyFile?: string;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface GrpcTlsOptions {
  */
 export function channelCredentials(o: GrpcTlsOptions, name: string): grpc.ChannelCredentials {
   if (o.insecure) return grpc.credentials.createInsecure();
-  return reloadingCredentials(new ClientTls(o, name));
+  return reloadingCredentials(new ClientTls(o, name, { onError: o.onTlsError }));
 }
 
 export function resultFromServiceError(err: grpc.ServiceError): ExportResult {

@@ -23,6 +23,8 @@ export interface HttpPostOptions {
   gzip: boolean;
   /** For https:// URLs: the server's CA (default: the system's roots) and a client certificate for mutual TLS. */
   tls?: TlsClientFiles;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
   /** Bound on one request, from connecting to the last byte of the answer. */
   timeoutMs: number;
 }
@@ -54,7 +56,7 @@ export class HttpPoster {
   constructor(private readonly options: HttpPostOptions) {
     this.headers = { 'user-agent': 'ocsvc', ...options.headers };
     const files = options.tls;
-    this.tls = files && (files.caFile || files.certFile || files.keyFile) ? new ClientTls(files, options.name) : undefined;
+    this.tls = files && (files.caFile || files.certFile || files.keyFile) ? new ClientTls(files, options.name, { onError: options.onTlsError }) : undefined;
     this.httpsAgent = httpsAgent(this.tls?.connectionOptions());
   }
 

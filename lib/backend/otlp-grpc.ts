@@ -33,6 +33,8 @@ export interface OtlpGrpcOptions {
   /** PEM client certificate and key, for mutual TLS; both or neither. */
   certFile?: string;
   keyFile?: string;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
   /** Sent as metadata on every call (authentication tokens, tenant IDs). */
   headers?: Record<string, string>;
   compression?: 'gzip' | 'none';

@@ -37,6 +37,8 @@ export interface OtlpHttpOptions {
   /** PEM client certificate and key, for mutual TLS; both or neither. Re-read when they change. */
   certFile?: string;
   keyFile?: string;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
 }
 
 export const OTLP_HTTP_DEFAULTS = {
@@ -61,6 +63,7 @@ export class OtlpHttpBackend implements Backend {
       name: this.name,
       headers: options.headers,
       tls: { caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile },
+      onTlsError: options.onTlsError,
       gzip: (options.compression ?? OTLP_HTTP_DEFAULTS.compression) === 'gzip',
       timeoutMs: options.timeoutMs ?? OTLP_HTTP_DEFAULTS.timeoutMs,
     });

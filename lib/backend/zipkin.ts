@@ -32,6 +32,8 @@ export interface ZipkinOptions {
   /** PEM client certificate and key, for mutual TLS; both or neither. Re-read when they change. */
   certFile?: string;
   keyFile?: string;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
 }
 
 export const ZIPKIN_DEFAULTS = {
@@ -59,6 +61,7 @@ export class ZipkinBackend implements Backend {
       name: this.name,
       headers: options.headers,
       tls: { caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile },
+      onTlsError: options.onTlsError,
       gzip: (options.compression ?? ZIPKIN_DEFAULTS.compression) === 'gzip',
       timeoutMs: options.timeoutMs ?? ZIPKIN_DEFAULTS.timeoutMs,
     });

@@ -36,8 +36,10 @@ interface Server {
 interface Kind {
   type: string;
   server(consumer: RecordingConsumer, tls: TlsFiles): Server;
-  backend(endpoint: string, tls: TlsClientFiles): Backend;
+  backend(endpoint: string, tls: ClientTlsOptions): Backend;
 }
+
+type ClientTlsOptions = TlsClientFiles & { onTlsError?: (err: Error) => void };
 
 const registry = () => new Registry();
 const TIMEOUT_MS = 3_000;
@@ -95,7 +97,7 @@ async function serve(t: TestContext, kind: Kind, tls: TlsFiles): Promise<{ consu
   return { consumer, endpoint: server.endpoint() };
 }
 
-function client(t: TestContext, kind: Kind, endpoint: string, tls: TlsClientFiles): Backend {
+function client(t: TestContext, kind: Kind, endpoint: string, tls: ClientTlsOptions): Backend {
   const backend = kind.backend(endpoint, tls);
   t.after(() => backend.close());
   return backend;
@@ -160,6 +162,29 @@ for (const kind of KINDS) {
     } while (result.status !== 'ok' && Date.now() < deadline);
     assert.deepEqual(result, { status: 'ok' });
     assert.deepEqual(namesReceived(consumer), ['after']);
+  });
+}
+
+for (const kind of KINDS) {
+  test(`${kind.type}: files that change into unusable ones are reported and the previous certificate stays in use`, { timeout: 30_000 }, async (t) => {
+    const c = makeCerts(t);
+    const { consumer, endpoint } = await serve(t, kind, { certFile: c.certFile, keyFile: c.keyFile, clientCaFile: c.caFile });
+    const certFile = join(c.dir, 'broken-current.pem');
+    const keyFile = join(c.dir, 'broken-current.key');
+    copyFileSync(c.clientCertFile, certFile);
+    copyFileSync(c.clientKeyFile, keyFile);
+    const errors: Error[] = [];
+    const backend = client(t, kind, endpoint, { caFile: c.caFile, certFile, keyFile, onTlsError: (err) => errors.push(err) });
+    assert.deepEqual(await backend.exportTraces(traceNamed('first'), live()), { status: 'ok' });
+    copyFileSync(c.keyFile, keyFile); // half-way through a rotation: a key that is not the certificate's
+    const deadline = Date.now() + 10_000;
+    while (errors.length === 0 && Date.now() < deadline) {
+      assert.deepEqual(await backend.exportTraces(traceNamed('meanwhile'), live()), { status: 'ok' });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.match(errors[0]?.message ?? 'no error reported', /unusable TLS files .*broken-current/);
+    assert.deepEqual(await backend.exportTraces(traceNamed('last'), live()), { status: 'ok' });
+    assert.equal(namesReceived(consumer).at(-1), 'last');
   });
 }
 
