@@ -42,7 +42,7 @@ export function samplerPart(rt: Runtime, section: SamplerSection, bus: Bus, stor
 export function buildSampler(config: SamplerConfig): Service {
   const rt = createRuntime('sampler', config);
   const bus = kafkaBus(config.kafka, config.service.name, rt.log);
-  const store = new RedisDecisionStore(redisStoreOptions(config.redis));
+  const store = new RedisDecisionStore(redisStoreOptions(config.redis, process.env, rt.log));
   const { spans, spansSampled } = config.kafka.topics;
   return assemble(rt, config.admin, [
     bus,

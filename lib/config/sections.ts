@@ -277,7 +277,7 @@ export const redisSection = {
   },
   tls: {
     caFile: { doc: 'With a rediss:// URL: PEM CA bundle that signed the server\'s certificate (a private CA); "": the system root certificates.', format: String, default: '' },
-    certFile: { doc: 'With a rediss:// URL: PEM client certificate for mutual TLS (tls-auth-clients yes), with keyFile; "": none. Read at start-up.', format: String, default: '' },
+    certFile: { doc: 'With a rediss:// URL: PEM client certificate for mutual TLS (tls-auth-clients yes), with keyFile; "": none. Re-read when it changes: reconnections use the new files.', format: String, default: '' },
     keyFile: { doc: 'PEM private key of certFile.', format: String, default: '' },
   },
   keyPrefix: { doc: 'Prefix of every key ocsvc writes.', format: String, default: 'ocsvc:decision:' },

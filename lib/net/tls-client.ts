@@ -3,7 +3,7 @@
 // system's roots) and, for mutual TLS, a client certificate and key. One
 // reader for all of them, so that every client names a missing or unusable
 // file the same way, and one reloading holder for the clients that open new
-// connections through us (HTTP backends, Kafka): each new connection gets the
+// connections through us (every backend, Kafka, Redis): each new connection gets the
 // files' current contents, checked at most once per interval as the
 // receivers' TlsCertificates do (lib/net/tls.ts: mtime, size and inode).
 import { readFileSync } from 'node:fs';
@@ -112,4 +112,27 @@ export class ClientTls {
   private signatureNow(): string {
     return filesSignature([this.files.caFile ?? '', this.files.certFile ?? '', this.files.keyFile ?? '']);
   }
+}
+
+/**
+ * Options whose ca, cert and key are the files' contents at the moment a
+ * client copies them, for clients that copy their TLS options into every
+ * connection they open (ioredis does, with Object.assign, on each
+ * reconnection). Reading `ca` (the first key copied) takes one snapshot that
+ * cert and key then come from, so a pair never mixes two rotations.
+ */
+export function liveTlsOptions(tls: ClientTls): TlsClientOptions {
+  let snapshot = tls.connectionOptions();
+  return {
+    get ca() {
+      snapshot = tls.connectionOptions();
+      return snapshot.ca;
+    },
+    get cert() {
+      return snapshot.cert;
+    },
+    get key() {
+      return snapshot.key;
+    },
+  };
 }

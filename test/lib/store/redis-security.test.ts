@@ -7,7 +7,7 @@
 // a sampler that cannot authenticate exits at start-up without printing it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { redisStoreOptions } from '../../../lib/service/redis.js';
 import { RedisDecisionStore } from '../../../lib/store/redis-store.js';
 import { kafkaBrokers, uniqueName } from '../../harness/env.js';
 import { startRedis, type RedisServer } from '../../harness/redis.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { makeCerts, type TestCerts } from '../../helpers/certs.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -85,6 +86,21 @@ test('Redis over TLS with a client certificate and a password', { timeout: 120_0
   await t.test('no client certificate: refused by tls-auth-clients', async (t) => {
     const s = store(t, redis, certs, { OCSVC_REDIS_TLS_CERT_FILE: '', OCSVC_REDIS_TLS_KEY_FILE: '' }, { OCSVC_REDIS_PASSWORD: PASSWORD });
     await assert.rejects(s.start(), { code: 'STORE_UNAVAILABLE' });
+  });
+
+  await t.test('new client certificate files are used by the next connection, without a restart', async (t) => {
+    const foreign = certs.foreignClient();
+    const certFile = join(certs.dir, 'redis-client-current.pem');
+    const keyFile = join(certs.dir, 'redis-client-current.key');
+    copyFileSync(foreign.certFile, certFile);
+    copyFileSync(foreign.keyFile, keyFile);
+    const s = store(t, redis, certs, { OCSVC_REDIS_TLS_CERT_FILE: certFile, OCSVC_REDIS_TLS_KEY_FILE: keyFile }, { OCSVC_REDIS_PASSWORD: PASSWORD });
+    await assert.rejects(s.start(), { code: 'STORE_UNAVAILABLE' }, 'a certificate of another CA');
+    const renewed = certs.issueClient('redis-renewed');
+    copyFileSync(renewed.keyFile, keyFile);
+    copyFileSync(renewed.certFile, certFile);
+    await waitFor(() => s.start().then(() => true, () => false), { timeoutMs: 10_000, what: 'the store to connect with the renewed certificate' });
+    assert.deepEqual(await s.get([traceId]), [undefined], 'a command answered over the new connection');
   });
 
   await t.test('a sampler with a wrong Redis password exits at start-up with the reason, never the password', async (t) => {
