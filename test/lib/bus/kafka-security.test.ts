@@ -8,7 +8,7 @@
 // stops at start-up without printing the password.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +121,21 @@ test('Kafka over mutual TLS and SASL', { timeout: 600_000 }, async (t) => {
     const { bus: b } = bus(t, rig, { OCSVC_KAFKA_TLS_CERT_FILE: '', OCSVC_KAFKA_TLS_KEY_FILE: '' }, { OCSVC_KAFKA_SASL_PASSWORD: PASSWORD });
     // The broker's TLS alert: a retryable BUS_UNAVAILABLE (it may be a certificate being rolled out).
     await assert.rejects(b.start(), { code: 'BUS_UNAVAILABLE', message: /bad certificate|certificate required/ });
+  });
+
+  await t.test('new client certificate files are used by the next broker connection, without a restart', async (t) => {
+    const foreign = certs.foreignClient();
+    const certFile = join(certs.dir, 'kafka-client-current.pem');
+    const keyFile = join(certs.dir, 'kafka-client-current.key');
+    copyFileSync(foreign.certFile, certFile);
+    copyFileSync(foreign.keyFile, keyFile);
+    const { bus: b } = bus(t, rig, { OCSVC_KAFKA_TLS_CERT_FILE: certFile, OCSVC_KAFKA_TLS_KEY_FILE: keyFile }, { OCSVC_KAFKA_SASL_PASSWORD: PASSWORD });
+    await assert.rejects(b.start(), { code: 'BUS_UNAVAILABLE' }, 'a certificate of another CA');
+    const renewed = certs.issueClient('kafka-renewed');
+    copyFileSync(renewed.keyFile, keyFile);
+    copyFileSync(renewed.certFile, certFile);
+    await waitFor(() => b.start().then(() => true, () => false), { timeoutMs: 30_000, what: 'the bus to connect with the renewed certificate' });
+    await roundTrip(t, b);
   });
 
   await t.test('a service that cannot authenticate exits at start-up with the reason, never the password', async () => {
