@@ -47,7 +47,11 @@ export function inlineCredentialProblem(name: string, value: string): string | u
 export function inlineSecretProblems(raw: unknown): string[] {
   const problems: string[] = [];
   const walk = (node: unknown, path: string) => {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      node.forEach((child, i) => walk(child, `${path}[${i}]`));
+      return;
+    }
     for (const [key, child] of Object.entries(node)) {
       const at = path === '' ? key : `${path}.${key}`;
       if (SECRET_KEYS.has(key.toLowerCase()) && typeof child !== 'object') {

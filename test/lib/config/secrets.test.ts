@@ -55,6 +55,9 @@ test('keys named like secrets are refused wherever they are, with their home whe
     'other.token: secrets are not read from the configuration file; use the matching *File key or an environment variable',
   ]);
   assert.deepEqual(inlineSecretProblems({ kafka: { sasl: { passwordFile: '/run/secrets/kafka' } } }), []);
+  assert.deepEqual(inlineSecretProblems({ exporter: { backends: [{ name: 'a' }, { name: 'b', apiKey: SECRET }] } }), [
+    'exporter.backends[1].apiKey: secrets are not read from the configuration file; use the matching *File key or an environment variable',
+  ]);
 });
 
 test('a credentials header written inline is refused without repeating it; ${env:} and ${file:} references are taken', (t) => {
