@@ -9,6 +9,7 @@ import type { Bus } from '../lib/bus/bus.js';
 import type { AgentConfig, IngesterConfig } from '../lib/config/schemas.js';
 import type { ForwardSection, ReceiversSection, TopicsSection } from '../lib/config/sections.js';
 import type { Component } from '../lib/lifecycle.js';
+import { tlsClientFilesFrom } from '../lib/net/tls-client.js';
 import { Forwarder } from '../lib/pipeline/forwarder.js';
 import { Publisher } from '../lib/pipeline/publisher.js';
 import { publishingBus, topicsStep } from '../lib/service/kafka.js';
@@ -24,11 +25,19 @@ export function frontDoorParts(rt: Runtime, section: ReceiversSection, bus: Bus,
 /** The agent's consumer when forward.endpoint is set: an upstream ingester instead of Kafka. */
 function forwarder(rt: Runtime, forward: ForwardSection): Forwarder {
   const log = rt.log.child({ component: 'forward' });
-  const options = { name: 'ingester', endpoint: forward.endpoint, insecure: forward.insecure, compression: forward.compression, timeoutMs: forward.timeoutMs };
-  const backend =
-    forward.protocol === 'opencensus'
-      ? createBackend('opencensus', options, { log: (line) => log.info(line) })
-      : createBackend('otlp', options, { log: (line) => log.info(line) });
+  const options = {
+    name: 'ingester',
+    endpoint: forward.endpoint,
+    insecure: forward.insecure,
+    ...tlsClientFilesFrom(forward, 'forward'),
+    compression: forward.compression,
+    timeoutMs: forward.timeoutMs,
+  };
+  const deps = {
+    log: (line: string) => log.info(line),
+    onTlsError: (err: Error) => log.error('TLS files changed but are unusable; keeping the previous ones', { err }),
+  };
+  const backend = forward.protocol === 'opencensus' ? createBackend('opencensus', options, deps) : createBackend('otlp', options, deps);
   return new Forwarder({ backend, stats: rt.registry.component('forward', 'forwarder'), timeoutMs: forward.timeoutMs });
 }
 

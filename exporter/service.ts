@@ -4,6 +4,7 @@ import { createBackend, type BackendOptions } from '../lib/backend/registry.js';
 import { withRetry } from '../lib/backend/retry.js';
 import type { Bus } from '../lib/bus/bus.js';
 import type { BackendConfig } from '../lib/config/backends.js';
+import { resolveHeaders } from '../lib/config/secrets.js';
 import type { ExporterConfig } from '../lib/config/schemas.js';
 import type { ExporterSection, TopicsSection } from '../lib/config/sections.js';
 import { kafkaBus, topicsStep } from '../lib/service/kafka.js';
@@ -25,7 +26,10 @@ export function deadLetterTopics(section: ExporterSection): string[] {
 export function backendPipelines(rt: Runtime, section: ExporterSection, bus: Bus, topics: TopicsSection): BackendPipeline[] {
   return section.backends.map((cfg) => {
     const log = rt.log.child({ component: `exporter/${cfg.name}` });
-    const backend = withRetry(createBackend(cfg.type, backendOptions(cfg) as never, { log: (line) => log.info(line) }), {
+    const backend = withRetry(createBackend(cfg.type, backendOptions(cfg) as never, {
+        log: (line) => log.info(line),
+        onTlsError: (err) => log.error('TLS files changed but are unusable; keeping the previous ones', { err }),
+      }), {
       initialIntervalMs: section.retry.initialIntervalMs,
       maxIntervalMs: section.retry.maxIntervalMs,
       multiplier: section.retry.multiplier,
@@ -54,7 +58,9 @@ export function backendPipelines(rt: Runtime, section: ExporterSection, bus: Bus
 
 /** Configuration keys -> the backend's own options. */
 function backendOptions(cfg: BackendConfig): BackendOptions[keyof BackendOptions] {
-  const { type: _type, signals: _signals, ...rest } = cfg;
+  const { type: _type, signals: _signals, ...config } = cfg;
+  // ${env:...} and ${file:...} in header values become the secrets now, never earlier (secrets.ts).
+  const rest = config.headers === undefined ? config : { ...config, headers: resolveHeaders(config.headers, `exporter.backends.${cfg.name}`) };
   // The OTLP/gRPC client is plaintext unless told otherwise; configuration is TLS unless told otherwise.
   return (cfg.type === 'otlp' ? { ...rest, insecure: cfg.insecure ?? false } : rest) as BackendOptions[keyof BackendOptions];
 }

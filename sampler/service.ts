@@ -3,6 +3,7 @@ import type { Bus } from '../lib/bus/bus.js';
 import type { SamplerConfig } from '../lib/config/schemas.js';
 import type { SamplerSection, TopicsSection } from '../lib/config/sections.js';
 import { kafkaBus, topicsStep } from '../lib/service/kafka.js';
+import { redisStoreOptions } from '../lib/service/redis.js';
 import { assemble, createRuntime, type Runtime, type Service } from '../lib/service/runtime.js';
 import { RedisDecisionStore } from '../lib/store/redis-store.js';
 import { rateLimited } from '../lib/telemetry/rate-limited-log.js';
@@ -41,12 +42,7 @@ export function samplerPart(rt: Runtime, section: SamplerSection, bus: Bus, stor
 export function buildSampler(config: SamplerConfig): Service {
   const rt = createRuntime('sampler', config);
   const bus = kafkaBus(config.kafka, config.service.name, rt.log);
-  const store = new RedisDecisionStore({
-    url: config.redis.url,
-    keyPrefix: config.redis.keyPrefix,
-    connectTimeoutMs: config.redis.connectTimeoutMs,
-    commandTimeoutMs: config.redis.commandTimeoutMs,
-  });
+  const store = new RedisDecisionStore(redisStoreOptions(config.redis, process.env, rt.log));
   const { spans, spansSampled } = config.kafka.topics;
   return assemble(rt, config.admin, [
     bus,

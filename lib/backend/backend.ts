@@ -27,6 +27,8 @@ export interface Backend extends Component {
 /** What a factory gets besides its options. */
 export interface BackendDeps {
   log: (line: string) => void;
+  /** Told when a backend's changed TLS files are unusable (it keeps the previous ones). */
+  onTlsError?: (err: Error) => void;
 }
 
 export type BackendFactory<Options> = (options: Options, deps: BackendDeps) => Backend;

@@ -1,13 +1,13 @@
 // What the unary gRPC backends (otlp, jaeger) share: channel credentials from
-// the TLS options (also the opencensus backend's), and one unary call with a
+// the TLS options (also the opencensus backend's and the agent's forward), and one unary call with a
 // deadline and an abort signal whose failure is classified by classify.ts
 // (a google.rpc.RetryInfo in grpc-status-details-bin becomes retryAfterMs).
-import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { OcsvcError, errorMessage } from '../errors.js';
+import { ClientTls } from '../net/tls-client.js';
 import { decodeRpcStatusProto } from '../protocol/rpc-status.js';
 import { ABORTED, type ExportResult } from './backend.js';
 import { resultFromGrpcStatus } from './classify.js';
+import { reloadingCredentials } from './grpc-tls.js';
 
 export interface GrpcTlsOptions {
   /** Plaintext when true; otherwise TLS with the system's roots (or caFile). */
@@ -17,23 +17,18 @@ export interface GrpcTlsOptions {
   /** PEM client certificate and key, for mutual TLS; both or neither. */
   certFile?: string;
   keyFile?: string;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
 }
 
-/** `name` prefixes configuration errors (an unreadable file, half a client certificate). */
+/**
+ * `name` prefixes configuration errors (an unreadable file, half a client
+ * certificate), thrown here at construction. The files are read again when
+ * they change, for new connections (grpc-tls.ts).
+ */
 export function channelCredentials(o: GrpcTlsOptions, name: string): grpc.ChannelCredentials {
   if (o.insecure) return grpc.credentials.createInsecure();
-  if ((o.certFile === undefined) !== (o.keyFile === undefined)) {
-    throw new OcsvcError('INVALID_CONFIG', `${name}: certFile and keyFile go together (mutual TLS); set both or neither`);
-  }
-  const read = (file: string | undefined, what: string): Buffer | null => {
-    if (file === undefined) return null;
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new OcsvcError('INVALID_CONFIG', `${name}: cannot read ${what} ${file}: ${errorMessage(err)}`, { cause: err });
-    }
-  };
-  return grpc.credentials.createSsl(read(o.caFile, 'caFile'), read(o.keyFile, 'keyFile'), read(o.certFile, 'certFile'));
+  return reloadingCredentials(new ClientTls(o, name, { onError: o.onTlsError }));
 }
 
 export function resultFromServiceError(err: grpc.ServiceError): ExportResult {

@@ -3,12 +3,15 @@
 // connection, optional gzip, a bound on the whole request, the caller's abort
 // signal, and a bounded read of the answer. Failures before an answer are
 // retryable (refused, reset, timed out: the backend may be back soon); what an
-// answer means is for the caller to say.
+// answer means is for the caller to say. For https:// URLs, a private CA and a
+// client certificate (mutual TLS) from files that are read again when they
+// change: new connections then use the new files (lib/net/tls-client.ts).
 import http from 'node:http';
 import https from 'node:https';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { OcsvcError, errorMessage } from '../errors.js';
+import { ClientTls, type TlsClientFiles, type TlsClientOptions } from '../net/tls-client.js';
 import { linkSignals } from './abort.js';
 import { ABORTED, type ExportResult } from './backend.js';
 
@@ -18,6 +21,10 @@ export interface HttpPostOptions {
   /** Sent with every request; Content-Type, Content-Encoding and Content-Length are ours. */
   headers?: Record<string, string>;
   gzip: boolean;
+  /** For https:// URLs: the server's CA (default: the system's roots) and a client certificate for mutual TLS. */
+  tls?: TlsClientFiles;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
   /** Bound on one request, from connecting to the last byte of the answer. */
   timeoutMs: number;
 }
@@ -40,12 +47,33 @@ const gzip = promisify(zlib.gzip);
 
 export class HttpPoster {
   private readonly httpAgent = new http.Agent({ keepAlive: true });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  private httpsAgent: https.Agent;
+  private readonly tls: ClientTls | undefined;
+  private readonly retired = new Set<https.Agent>();
   private readonly headers: Record<string, string>;
   private closed = false;
 
   constructor(private readonly options: HttpPostOptions) {
     this.headers = { 'user-agent': 'ocsvc', ...options.headers };
+    const files = options.tls;
+    this.tls = files && (files.caFile || files.certFile || files.keyFile) ? new ClientTls(files, options.name, { onError: options.onTlsError }) : undefined;
+    this.httpsAgent = httpsAgent(this.tls?.connectionOptions());
+  }
+
+  /** The pool for https:// URLs, replaced when the TLS files changed; the old one is closed once its requests are done. */
+  private currentHttpsAgent(): https.Agent {
+    const fresh = this.tls?.refresh();
+    if (fresh) {
+      const old = this.httpsAgent;
+      this.httpsAgent = httpsAgent(fresh);
+      this.retired.add(old);
+      // Every request ends within timeoutMs, so by then the old pool is idle.
+      setTimeout(() => {
+        this.retired.delete(old);
+        old.destroy();
+      }, this.options.timeoutMs).unref();
+    }
+    return this.httpsAgent;
   }
 
   async post(url: URL, payload: Uint8Array | string, contentType: string, signal: AbortSignal): Promise<PostOutcome> {
@@ -62,7 +90,7 @@ export class HttpPoster {
     const timer = setTimeout(() => timeout.abort(), this.options.timeoutMs);
     const linked = linkSignals([signal, timeout.signal]);
     try {
-      const agent = url.protocol === 'https:' ? this.httpsAgent : this.httpAgent;
+      const agent = url.protocol === 'https:' ? this.currentHttpsAgent() : this.httpAgent;
       return { answered: true, answer: await request(url, { method: 'POST', headers, agent }, body, linked.signal) };
     } catch (err) {
       if (signal.aborted) return { answered: false, result: ABORTED };
@@ -80,8 +108,12 @@ export class HttpPoster {
     this.closed = true;
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    for (const old of this.retired) old.destroy();
+    this.retired.clear();
   }
 }
+
+const httpsAgent = (tls: TlsClientOptions | undefined) => new https.Agent({ keepAlive: true, ...tls });
 
 function request(url: URL, options: http.RequestOptions, body: Uint8Array, signal: AbortSignal): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {

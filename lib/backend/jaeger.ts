@@ -25,6 +25,8 @@ export interface JaegerOptions {
   /** PEM client certificate and key, for mutual TLS; both or neither. */
   certFile?: string;
   keyFile?: string;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
   /** Sent as metadata on every call (authentication tokens, tenant IDs). */
   headers?: Record<string, string>;
   /** gzip only if the collector takes it (Jaeger's does since 1.x with gzip registered); none by default. */

@@ -37,6 +37,8 @@ export interface OpenCensusOptions {
   /** PEM client certificate and key, for mutual TLS; both or neither. */
   certFile?: string;
   keyFile?: string;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
   /** Sent as metadata when each stream opens (authentication tokens, tenant IDs). */
   headers?: Record<string, string>;
   compression?: 'gzip' | 'none';

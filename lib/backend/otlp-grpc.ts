@@ -16,7 +16,7 @@ import {
 } from '../protocol/otlp/index.js';
 import type { Backend, ExportResult } from './backend.js';
 import { okResult } from './classify.js';
-import { unaryExport } from './grpc-unary.js';
+import { channelCredentials, unaryExport } from './grpc-unary.js';
 
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 export const METRICS_EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
@@ -26,8 +26,15 @@ export interface OtlpGrpcOptions {
   name?: string;
   /** 'host:port', or any gRPC target such as 'dns:///host:port'. */
   endpoint: string;
-  /** Plaintext when true; otherwise TLS with the system's root certificates. */
+  /** Plaintext when true; otherwise TLS with the system's roots (or caFile). */
   insecure?: boolean;
+  /** PEM file of the CA that signed the server's certificate (a private CA). */
+  caFile?: string;
+  /** PEM client certificate and key, for mutual TLS; both or neither. */
+  certFile?: string;
+  keyFile?: string;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
   /** Sent as metadata on every call (authentication tokens, tenant IDs). */
   headers?: Record<string, string>;
   compression?: 'gzip' | 'none';
@@ -63,11 +70,7 @@ export class OtlpGrpcBackend implements Backend {
       channelOptions['grpc.default_compression_algorithm'] = GZIP;
     }
     // The channel connects lazily, so a backend that is down does not stop start-up.
-    this.client = new grpc.Client(
-      options.endpoint,
-      insecure ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(),
-      channelOptions,
-    );
+    this.client = new grpc.Client(options.endpoint, channelCredentials({ ...options, insecure }, this.name), channelOptions);
     this.close = closeOnce(async () => {
       this.closed = true;
       this.client.close();

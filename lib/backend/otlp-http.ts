@@ -32,6 +32,13 @@ export interface OtlpHttpOptions {
   headers?: Record<string, string>;
   /** Bound on one request, from connecting to the last byte of the answer. */
   timeoutMs?: number;
+  /** For an https:// endpoint: PEM file of the CA that signed the server's certificate (default: the system's roots). */
+  caFile?: string;
+  /** PEM client certificate and key, for mutual TLS; both or neither. Re-read when they change. */
+  certFile?: string;
+  keyFile?: string;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
 }
 
 export const OTLP_HTTP_DEFAULTS = {
@@ -55,6 +62,8 @@ export class OtlpHttpBackend implements Backend {
     this.http = new HttpPoster({
       name: this.name,
       headers: options.headers,
+      tls: { caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile },
+      onTlsError: options.onTlsError,
       gzip: (options.compression ?? OTLP_HTTP_DEFAULTS.compression) === 'gzip',
       timeoutMs: options.timeoutMs ?? OTLP_HTTP_DEFAULTS.timeoutMs,
     });

@@ -23,12 +23,12 @@ export interface BackendOptions {
 export type BackendType = keyof BackendOptions;
 
 export const backendFactories: { readonly [K in BackendType]: BackendFactory<BackendOptions[K]> } = Object.freeze({
-  otlp: (options) => new OtlpGrpcBackend(options),
-  otlphttp: (options) => new OtlpHttpBackend(options),
-  opencensus: (options) => new OpenCensusBackend(options),
-  jaeger: (options) => new JaegerBackend(options),
+  otlp: (options, deps) => new OtlpGrpcBackend({ onTlsError: deps.onTlsError, ...options }),
+  otlphttp: (options, deps) => new OtlpHttpBackend({ onTlsError: deps.onTlsError, ...options }),
+  opencensus: (options, deps) => new OpenCensusBackend({ onTlsError: deps.onTlsError, ...options }),
+  jaeger: (options, deps) => new JaegerBackend({ onTlsError: deps.onTlsError, ...options }),
   file: (options) => new FileBackend(options),
-  zipkin: (options) => new ZipkinBackend(options),
+  zipkin: (options, deps) => new ZipkinBackend({ onTlsError: deps.onTlsError, ...options }),
   debug: (options, deps) => new DebugBackend({ ...options, log: options.log ?? deps.log }),
 });
 

@@ -27,6 +27,13 @@ export interface ZipkinOptions {
   headers?: Record<string, string>;
   /** Bound on one request, from connecting to the last byte of the answer. */
   timeoutMs?: number;
+  /** For an https:// endpoint: PEM file of the CA that signed the server's certificate (default: the system's roots). */
+  caFile?: string;
+  /** PEM client certificate and key, for mutual TLS; both or neither. Re-read when they change. */
+  certFile?: string;
+  keyFile?: string;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
 }
 
 export const ZIPKIN_DEFAULTS = {
@@ -53,6 +60,8 @@ export class ZipkinBackend implements Backend {
     this.http = new HttpPoster({
       name: this.name,
       headers: options.headers,
+      tls: { caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile },
+      onTlsError: options.onTlsError,
       gzip: (options.compression ?? ZIPKIN_DEFAULTS.compression) === 'gzip',
       timeoutMs: options.timeoutMs ?? ZIPKIN_DEFAULTS.timeoutMs,
     });

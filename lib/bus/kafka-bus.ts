@@ -6,7 +6,7 @@
 // cached until a produce fails. Retries are bounded so that a produce against
 // a down broker fails in bounded time with UnavailableError, and the receiver
 // can answer its client with a retryable error rather than hold it.
-import { Kafka, Partitioners, type Admin, type KafkaConfig, type Message, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import { InvalidInputError, UnavailableError } from '../errors.js';
 import { closeAll, closeOnce, sleep } from '../lifecycle.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
@@ -14,15 +14,15 @@ import type { Bus, Consumer, ConsumerOptions, OffsetSpec, OutRecord, PartitionOf
 import { KafkaConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
 import { isProducerFenced, isTransient, isUnknownTopic, toBusError } from './kafka-errors.js';
 import { kafkaLogCreator, kafkaLogLevel, type KafkaLogLevel } from './kafka-log.js';
+import { kafkaSecurityConfig, type KafkaSecurity } from './kafka-security.js';
 import { choosePartition } from './partitioner.js';
 import { SendQueue } from './send-queue.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
-  /** Passed to KafkaJS as they are. */
-  ssl?: KafkaConfig['ssl'];
-  sasl?: KafkaConfig['sasl'];
+  /** TLS (reloading client certificates) and SASL; see kafka-security.ts. */
+  security?: KafkaSecurity;
   /** Default 3 s. */
   connectionTimeoutMs?: number;
   /** Per request, and the broker's own wait for acks. Default 10 s. */
@@ -87,8 +87,7 @@ export class KafkaBus implements Bus {
     this.kafka = new Kafka({
       brokers: options.brokers,
       clientId: options.clientId,
-      ssl: options.ssl,
-      sasl: options.sasl,
+      ...kafkaSecurityConfig(options.security ?? {}),
       connectionTimeout: options.connectionTimeoutMs ?? 3_000,
       requestTimeout: this.requestTimeoutMs,
       retry,

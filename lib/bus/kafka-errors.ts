@@ -65,9 +65,24 @@ export function isUnknownTopic(err: unknown): boolean {
   return types(err).includes('UNKNOWN_TOPIC_OR_PARTITION');
 }
 
+/** Wrong SASL credentials: KafkaJS's error along the cause chain, or the broker's refusal. */
+export function isAuthenticationFailure(err: unknown): boolean {
+  if (types(err).includes('SASL_AUTHENTICATION_FAILED')) return true;
+  for (let e = err as KafkaJsLike | undefined, depth = 0; e && typeof e === 'object' && depth < 8; e = e.cause as KafkaJsLike, depth++) {
+    if (e.name === 'KafkaJSSASLAuthenticationError') return true;
+  }
+  return false;
+}
+
 export function toBusError(err: unknown, what: string): OcsvcError {
   if (err instanceof OcsvcError) return err;
   const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  // Trying again with the same credentials cannot help, and a loop of them may lock the user out.
+  if (isAuthenticationFailure(err)) {
+    return new OcsvcError('BUS_AUTHENTICATION_FAILED', `${message} (check kafka.sasl.username and the password from kafka.sasl.passwordFile or OCSVC_KAFKA_SASL_PASSWORD)`, {
+      cause: err,
+    });
+  }
   const found = types(err);
   const invalid = found.find((t) => INVALID_RECORD.has(t));
   if (invalid !== undefined) return new InvalidInputError(message, { cause: err, code: `BUS_${invalid}` });

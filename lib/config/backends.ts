@@ -2,6 +2,7 @@
 // has no schema for a list of objects, so this format checks each entry itself
 // and reports every problem with its index and key.
 import { endpointProblem } from '../net/endpoint.js';
+import { inlineCredentialProblem, secretRefProblem } from './secrets.js';
 
 export const BACKEND_TYPES = ['otlp', 'otlphttp', 'file', 'debug', 'opencensus', 'jaeger', 'zipkin'] as const;
 export type BackendType = (typeof BACKEND_TYPES)[number];
@@ -58,6 +59,17 @@ const stringMap: Check = (v) =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
     ? undefined
     : 'must be an object of string values';
+// Header values may take secrets from ${env:NAME} and ${file:PATH} (secrets.ts);
+// credentials headers must, so that no token sits in the configuration.
+const headers: Check = (v) => {
+  const why = stringMap(v);
+  if (why) return `: ${why}`;
+  for (const [name, value] of Object.entries(v as Record<string, string>)) {
+    const problem = secretRefProblem(value) ?? inlineCredentialProblem(name, value);
+    if (problem) return `.${name}: ${problem}`;
+  }
+  return undefined;
+};
 const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
 const nonNegativeInt: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'must be an integer >= 0');
 const signals: Check = (v) =>
@@ -66,22 +78,22 @@ const signals: Check = (v) =>
     : `must be a non-empty list of ${SIGNALS.join(', ')}`;
 
 const COMMON: Record<string, Check> = { name: nonEmpty, type: oneOf(...BACKEND_TYPES), signals };
-const NETWORK: Record<string, Check> = { headers: stringMap, compression: oneOf('gzip', 'none'), timeoutMs: positiveInt };
+const NETWORK: Record<string, Check> = { headers, compression: oneOf('gzip', 'none'), timeoutMs: positiveInt };
+/** The TLS files of every network backend (docs/security.md). */
+const TLS_FILES: Record<string, Check> = { caFile: nonEmpty, certFile: nonEmpty, keyFile: nonEmpty };
 
 /** Keys each type accepts, which of them are required, and the signals it carries (both unless said). */
 const BY_TYPE: Record<BackendType, { keys: Record<string, Check>; required: string[]; signals?: readonly SignalName[] }> = {
-  otlp: { keys: { ...NETWORK, endpoint, insecure: boolean }, required: ['endpoint'] },
-  otlphttp: { keys: { ...NETWORK, endpoint: httpUrl, encoding: oneOf('proto', 'json') }, required: ['endpoint'] },
+  otlp: { keys: { ...NETWORK, ...TLS_FILES, endpoint, insecure: boolean }, required: ['endpoint'] },
+  otlphttp: { keys: { ...NETWORK, ...TLS_FILES, endpoint: httpUrl, encoding: oneOf('proto', 'json') }, required: ['endpoint'] },
   file: { keys: { path: nonEmpty, rotateBytes: nonNegativeInt, maxBackups: nonNegativeInt, fsync: boolean }, required: ['path'] },
   debug: { keys: { verbosity: oneOf('basic', 'normal', 'detailed') }, required: [] },
   opencensus: {
     keys: {
       ...NETWORK,
       endpoint: grpcTarget,
+      ...TLS_FILES,
       insecure: boolean,
-      caFile: nonEmpty,
-      certFile: nonEmpty,
-      keyFile: nonEmpty,
       numStreams: positiveInt,
       acknowledgements: oneOf('response', 'none'),
     },
@@ -91,15 +103,13 @@ const BY_TYPE: Record<BackendType, { keys: Record<string, Check>; required: stri
     keys: {
       ...NETWORK,
       endpoint: grpcTarget,
+      ...TLS_FILES,
       insecure: boolean,
-      caFile: nonEmpty,
-      certFile: nonEmpty,
-      keyFile: nonEmpty,
     },
     required: ['endpoint'],
     signals: ['traces'],
   },
-  zipkin: { keys: { ...NETWORK, endpoint: httpUrl, encoding: oneOf('json', 'proto') }, required: ['endpoint'], signals: ['traces'] },
+  zipkin: { keys: { ...NETWORK, ...TLS_FILES, endpoint: httpUrl, encoding: oneOf('json', 'proto') }, required: ['endpoint'], signals: ['traces'] },
 };
 
 /** Every problem in the list, each as "[index].key: problem (got value)". */
@@ -122,7 +132,8 @@ export function backendProblems(value: unknown): string[] {
         continue;
       }
       const why = check(v);
-      if (why) problems.push(`[${i}].${key}: ${why} (got ${JSON.stringify(v)})`);
+      // Header values may hold tokens: they are never repeated.
+      if (why) problems.push(key === 'headers' ? `[${i}].headers${why}` : `[${i}].${key}: ${why} (got ${JSON.stringify(v)})`);
     }
     const carried = spec?.signals;
     if (carried !== undefined && Array.isArray(e.signals)) {

@@ -41,13 +41,13 @@ consumer group \`<groupPrefix>-<name>\`, the counters and log lines), a \`type\`
 
 | type | keys | notes |
 |---|---|---|
-| otlp | endpoint (host:port, required), insecure (default false: TLS), headers, compression (gzip, none), timeoutMs | OTLP/gRPC |
-| otlphttp | endpoint (http(s) base URL, required; /v1/traces and /v1/metrics are appended), encoding (proto, json), compression, headers, timeoutMs | OTLP/HTTP |
+| otlp | endpoint (host:port, required), insecure (default false: TLS), caFile, certFile + keyFile (mutual TLS), headers, compression (gzip, none), timeoutMs | OTLP/gRPC |
+| otlphttp | endpoint (http(s) base URL, required; /v1/traces and /v1/metrics are appended), encoding (proto, json), compression, headers, timeoutMs, caFile, certFile + keyFile (https only) | OTLP/HTTP |
 | file | path (required), rotateBytes (0: never), maxBackups (0: all), fsync | OTLP JSON lines, one export request per line |
 | debug | verbosity (basic, normal, detailed) | to the log |
 | opencensus | endpoint (host:port or gRPC target, required), insecure (default false: TLS), caFile, certFile + keyFile (mutual TLS), headers, compression (default gzip), numStreams (default 1), timeoutMs (default 10000), acknowledgements (response, none) | OpenCensus agent protocol, long-lived Export streams; see below |
 | jaeger | endpoint (host:port or gRPC target of a collector's port 14250, required), insecure (default false: TLS), caFile, certFile + keyFile (mutual TLS), headers, compression (default none), timeoutMs (default 10000) | Jaeger gRPC CollectorService.PostSpans (api_v2); traces only; mapping in docs/protocols.md |
-| zipkin | endpoint (http(s) URL of the spans endpoint, required; a URL without a path gets /api/v2/spans), encoding (json, proto; default json), compression (default gzip), headers, timeoutMs (default 10000) | Zipkin v2 API, traces only; spans mapped as the OpenTelemetry specification says (docs/protocols.md) |
+| zipkin | endpoint (http(s) URL of the spans endpoint, required; a URL without a path gets /api/v2/spans), encoding (json, proto; default json), compression (default gzip), headers, timeoutMs (default 10000), caFile, certFile + keyFile (https only) | Zipkin v2 API, traces only; spans mapped as the OpenTelemetry specification says (docs/protocols.md) |
 
 \`\`\`yaml
 exporter:
@@ -67,6 +67,14 @@ OpenCensus Service and the OpenTelemetry Collector's opencensus receiver never
 write responses: use \`none\` for them, where an export is done once written
 and the stream has not failed within 250 ms. That is at most
 once: data such a server loses after that is not sent again.
+
+TLS (docs/security.md): gRPC types use TLS unless \`insecure: true\`; HTTP
+types when the URL is https://. \`caFile\` is the CA that signed the server's
+certificate (default: the system roots); \`certFile\` and \`keyFile\` a client
+certificate for mutual TLS. All three are re-read when they change, for new
+connections. \`headers\` values may take secrets from \`\${env:NAME}\`
+and \`\${file:/path}\`; \`authorization\` must:
+\`headers: { authorization: "Bearer \${env:TEMPO_TOKEN}" }\`.
 
 Defaults: the exporter sends both signals to an OTLP/gRPC backend at
 \`127.0.0.1:14317\` (plaintext); all-in-one writes them to

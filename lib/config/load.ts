@@ -10,6 +10,7 @@ import { OcsvcError } from '../errors.js';
 import { backendProblems, normaliseBackends } from './backends.js';
 import { registerFormats } from './formats.js';
 import { policyProblems } from './policies.js';
+import { inlineSecretProblems } from './secrets.js';
 import { schemaOf, type ServiceConfigs, type ServiceName } from './schemas.js';
 
 export const ENV_PREFIX = 'OCSVC_';
@@ -77,9 +78,12 @@ function readFile(file: string): unknown {
   }
 }
 
+/** A URL's password never reaches a message, whatever else is wrong with the value. */
+const withoutUrlPasswords = (text: string): string => text.replace(/(:\/\/[^/@:"]*):[^/@"]*@/g, '$1:***@');
+
 /** JSON of a value, shortened so one huge subtree cannot bury the other problems. */
 function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'undefined';
+  const text = withoutUrlPasswords(JSON.stringify(value) ?? 'undefined');
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
@@ -98,7 +102,7 @@ function problemsOf(message: string, raw: unknown, service: ServiceName, env: No
   const isKnownPrefix = (prefix: string) => prefix === '' || known.some((k) => k === prefix || k.startsWith(`${prefix}.`));
   const got = (path: string) => {
     const fromEnv = env[envName(path)];
-    return fromEnv !== undefined ? `${JSON.stringify(fromEnv)} from ${envName(path)}` : shown(valueAt(raw, path));
+    return fromEnv !== undefined ? `${withoutUrlPasswords(JSON.stringify(fromEnv))} from ${envName(path)}` : shown(valueAt(raw, path));
   };
   const out = new Set<string>();
   for (const line of message.split('\n').filter(Boolean)) {
@@ -165,6 +169,9 @@ export function loadConfig<S extends ServiceName>(service: S, options: LoadOptio
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
     throw new ConfigError(source, ['the file must hold a mapping of sections (e.g. "kafka:", "receivers:")']);
   }
+  // Refused before anything else looks at them: no later message may repeat them.
+  const secrets = options.file ? inlineSecretProblems(raw) : [];
+  if (secrets.length > 0) throw new ConfigError(source, secrets);
   const merged = { ...(raw as object) };
   try {
     config.load(merged);

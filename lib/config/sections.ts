@@ -26,8 +26,21 @@ export interface TopicsSection {
   metrics: string;
   spansSampled: string;
 }
+export interface KafkaTlsSection {
+  enabled: boolean;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+export interface KafkaSaslSection {
+  mechanism: '' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  passwordFile: string;
+}
 export interface KafkaSection {
   brokers: string[];
+  tls: KafkaTlsSection;
+  sasl: KafkaSaslSection;
   createTopics: boolean;
   partitions: number;
   replicationFactor: number;
@@ -38,6 +51,8 @@ export interface KafkaSection {
 }
 export interface RedisSection {
   url: string;
+  passwordFile: string;
+  tls: { caFile: string; certFile: string; keyFile: string };
   keyPrefix: string;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
@@ -131,6 +146,9 @@ export interface ForwardSection {
   endpoint: string;
   protocol: 'otlp' | 'opencensus';
   insecure: boolean;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
   compression: 'gzip' | 'none';
   timeoutMs: number;
 }
@@ -216,6 +234,29 @@ export const kafkaSection = {
     format: 'positive-int',
     default: 30_000,
   },
+  tls: {
+    enabled: { doc: 'Connect to the brokers over TLS (their SSL or SASL_SSL listeners).', format: 'boolean', default: false },
+    caFile: { doc: 'PEM CA bundle that signed the brokers\' certificates (a private CA); "": the system root certificates.', format: String, default: '' },
+    certFile: {
+      doc: 'PEM client certificate for mutual TLS (ssl.client.auth=required), with keyFile; "": none. Re-read when it changes: new broker connections use the new files.',
+      format: String,
+      default: '',
+    },
+    keyFile: { doc: 'PEM private key of certFile.', format: String, default: '' },
+  },
+  sasl: {
+    mechanism: {
+      doc: 'SASL mechanism of the brokers\' SASL_PLAINTEXT or SASL_SSL listener: plain, scram-sha-256 or scram-sha-512; "": no SASL. Use plain only with tls.enabled.',
+      format: ['', 'plain', 'scram-sha-256', 'scram-sha-512'],
+      default: '',
+    },
+    username: { doc: 'SASL user name.', format: String, default: '' },
+    passwordFile: {
+      doc: 'File holding the SASL password (one trailing newline is ignored); "": the environment variable OCSVC_KAFKA_SASL_PASSWORD. Never in this file.',
+      format: String,
+      default: '',
+    },
+  },
   topics: {
     spans: { doc: 'Topic of received spans, keyed by trace ID.', format: String, default: 'spans' },
     metrics: { doc: 'Topic of received metrics.', format: String, default: 'metrics' },
@@ -224,7 +265,21 @@ export const kafkaSection = {
 };
 
 export const redisSection = {
-  url: { doc: 'Redis URL of the decision store (redis://, rediss:// for TLS).', format: 'url', default: 'redis://127.0.0.1:6379' },
+  url: {
+    doc: 'Redis URL of the decision store: redis://[user@]host:port[/db], rediss:// for TLS. A password in the URL is refused from the configuration file (passwordFile below); from OCSVC_REDIS_URL it is taken.',
+    format: 'url',
+    default: 'redis://127.0.0.1:6379',
+  },
+  passwordFile: {
+    doc: 'File holding the Redis password (one trailing newline is ignored); "": the environment variable OCSVC_REDIS_PASSWORD, else none. The user, if any, goes in the URL.',
+    format: String,
+    default: '',
+  },
+  tls: {
+    caFile: { doc: 'With a rediss:// URL: PEM CA bundle that signed the server\'s certificate (a private CA); "": the system root certificates.', format: String, default: '' },
+    certFile: { doc: 'With a rediss:// URL: PEM client certificate for mutual TLS (tls-auth-clients yes), with keyFile; "": none. Re-read when it changes: reconnections use the new files.', format: String, default: '' },
+    keyFile: { doc: 'PEM private key of certFile.', format: String, default: '' },
+  },
   keyPrefix: { doc: 'Prefix of every key ocsvc writes.', format: String, default: 'ocsvc:decision:' },
   connectTimeoutMs: { doc: 'Timeout of a connection attempt.', format: 'positive-int', default: 3_000 },
   commandTimeoutMs: { doc: 'Timeout of a command; the sampler pauses and retries past it.', format: 'positive-int', default: 5_000 },
@@ -568,7 +623,10 @@ export const forwardSection = {
     default: '',
   },
   protocol: { doc: 'Protocol spoken to the ingester: otlp (OTLP/gRPC, port 4317) or opencensus (port 55678).', format: ['otlp', 'opencensus'], default: 'otlp' },
-  insecure: { doc: 'Plaintext to the ingester; false uses TLS with the system root certificates.', format: 'boolean', default: false },
+  insecure: { doc: 'Plaintext to the ingester; false uses TLS, verifying the ingester with caFile (or the system root certificates).', format: 'boolean', default: false },
+  caFile: { doc: 'PEM CA bundle that signed the ingester\'s certificate (a private CA); "": the system root certificates.', format: String, default: '' },
+  certFile: { doc: 'PEM client certificate for mutual TLS, with keyFile; "": none. Re-read when it changes: new connections use the new files.', format: String, default: '' },
+  keyFile: { doc: 'PEM private key of certFile.', format: String, default: '' },
   compression: { doc: 'Compression of forwarded requests.', format: ['gzip', 'none'], default: 'gzip' },
   timeoutMs: { doc: 'How long one forward may take before the client is told to retry.', format: 'positive-int', default: 10_000 },
 };

@@ -116,19 +116,23 @@ export class TlsCertificates {
   }
 
   private signatureNow(): string {
-    const paths = [this.files.certFile, this.files.keyFile, this.files.clientCaFile ?? ''];
-    return paths
-      .map((p) => {
-        if (p === '') return '';
-        try {
-          const s = statSync(p);
-          return `${s.mtimeMs}/${s.size}/${s.ino}`;
-        } catch {
-          return 'missing';
-        }
-      })
-      .join('|');
+    return filesSignature([this.files.certFile, this.files.keyFile, this.files.clientCaFile ?? '']);
   }
+}
+
+/** What changes when any of the files is written or swapped ('' paths are skipped); also for clients (tls-client.ts). */
+export function filesSignature(paths: string[]): string {
+  return paths
+    .map((p) => {
+      if (p === '') return '';
+      try {
+        const s = statSync(p);
+        return `${s.mtimeMs}/${s.size}/${s.ino}`;
+      } catch {
+        return 'missing';
+      }
+    })
+    .join('|');
 }
 
 /**

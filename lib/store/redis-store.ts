@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { OcsvcError, UnavailableError, errorMessage } from '../errors.js';
+import { redactUrl } from '../config/secrets.js';
 import { closeOnce } from '../lifecycle.js';
 import type { TraceId } from '../model/ids.js';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -39,6 +40,8 @@ export interface RedisDecisionStoreOptions {
   maxReconnectDelayMs?: number;
   /** TLS options (CA, client certificate, servername); a rediss:// URL alone enables TLS with defaults. */
   tls?: ConnectionOptions;
+  /** Overrides a password in the URL; from a file or the environment, never the configuration (lib/config/secrets.ts). */
+  password?: string;
 }
 
 export const DEFAULT_KEY_PREFIX = 'ocsvc:decision:';
@@ -76,6 +79,9 @@ export function decodeDecision(value: string): Decision {
 
 // Replies that mean "not now" rather than "never": a loading, failing-over or
 // full server.
+// Replies to AUTH (or to a command without it) that wrong credentials get.
+const AUTH_REFUSED = /\b(WRONGPASS|NOAUTH)\b|invalid password/i;
+
 const RETRYABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|OOM|NOREPLICAS)\b/;
 
 export class RedisDecisionStore implements DecisionStore {
@@ -94,7 +100,7 @@ export class RedisDecisionStore implements DecisionStore {
     this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.where = redactUrl(options.url);
     const maxReconnectDelayMs = options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
-    this.client = new Redis(options.url, {
+    this.client = new Redis(withoutCredentials(options), {
       lazyConnect: true,
       connectionName: 'ocsvc-decisions',
       connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -104,6 +110,7 @@ export class RedisDecisionStore implements DecisionStore {
       autoResubscribe: false,
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxReconnectDelayMs),
       ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...credentials(options),
     });
     this.client.defineCommand(TAKE_TOKENS.name, { numberOfKeys: TAKE_TOKENS.keys, lua: readFileSync(join(LUA_DIR, TAKE_TOKENS.file), 'utf8') });
     // Without a listener ioredis prints every reconnection failure; the last
@@ -129,7 +136,15 @@ export class RedisDecisionStore implements DecisionStore {
       await this.client.connect();
     } catch (err) {
       this.client.disconnect(); // no background reconnection for a store that failed to start
-      throw new UnavailableError(`decision store: cannot connect to Redis at ${this.where}: ${errorMessage(err)}`, {
+      // ioredis rejects with "Connection is closed"; why it closed is the error event before it.
+      const why = this.lastError === undefined || this.lastError === err ? errorMessage(err) : `${errorMessage(err)} (${errorMessage(this.lastError)})`;
+      if (AUTH_REFUSED.test(why)) {
+        // The same credentials will be refused again: not worth retrying.
+        throw new OcsvcError('STORE_AUTHENTICATION_FAILED', `decision store: Redis at ${this.where} refused the credentials: ${why} (check the user in redis.url and the password from redis.passwordFile or OCSVC_REDIS_PASSWORD)`, {
+          cause: this.lastError ?? err,
+        });
+      }
+      throw new UnavailableError(`decision store: cannot connect to Redis at ${this.where}: ${why}`, {
         cause: err,
         code: 'STORE_UNAVAILABLE',
       });
@@ -234,12 +249,18 @@ export class RedisDecisionStore implements DecisionStore {
   }
 }
 
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparseable Redis URL>';
-  }
+// ioredis takes the URL's user and password over its options: with a password
+// of our own, both leave the URL and go as options.
+function withoutCredentials(options: RedisDecisionStoreOptions): string {
+  if (options.password === undefined) return options.url;
+  const url = new URL(options.url);
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+function credentials(options: RedisDecisionStoreOptions): { username?: string; password?: string } {
+  if (options.password === undefined) return {};
+  const user = decodeURIComponent(new URL(options.url).username);
+  return user === '' ? { password: options.password } : { username: user, password: options.password };
 }

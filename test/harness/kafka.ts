@@ -6,9 +6,14 @@
 // The broker can be stopped and started again on the same ports and data dir
 // (`stop({ keepData: true })`, then `start()`), with SIGTERM or as a crash
 // (`kill: true`), for tests of what survives a Kafka outage.
+//
+// A private broker may also get a SASL_SSL listener on another free port
+// (`secure`): PEM certificate files (Kafka's PEM keystore and truststore),
+// mutual TLS when asked, and PLAIN and SCRAM-SHA-512 users. Readiness is still
+// checked on the plaintext listener, which tests leave alone.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +33,19 @@ export interface KafkaOptions {
   heapMb?: number;
   /** Extra or overriding server.properties entries. */
   properties?: Record<string, string>;
+  /** A SASL_SSL listener besides the plaintext one (secureBrokers). */
+  secure?: SecureListenerOptions;
+}
+
+export interface SecureListenerOptions {
+  /** PEM certificate (chain) and its unencrypted PKCS#8 key, for the listener. */
+  certFile: string;
+  keyFile: string;
+  /** PEM CA that clients' certificates must be signed by; with clientAuth 'required', mutual TLS. */
+  caFile: string;
+  clientAuth: 'required' | 'none';
+  /** user -> password, for both PLAIN and SCRAM-SHA-512 (letters and digits only). */
+  users: Record<string, string>;
 }
 
 export interface KafkaStopOptions {
@@ -43,6 +61,8 @@ export interface KafkaServer {
   readonly version: string;
   /** `127.0.0.1:<port>`, for kafkajs `brokers`. */
   readonly brokers: string[];
+  /** `127.0.0.1:<port>` of the SASL_SSL listener, when started with `secure`; empty otherwise. */
+  readonly secureBrokers: string[];
   readonly port: number;
   /** The broker's own log (stdout and stderr of the JVM). */
   readonly logFile: string;
@@ -61,9 +81,9 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaServe
   const jars = await ensureKafkaJars(version);
   const dir = await mkdtemp(join(tmpdir(), 'ocsvc-kafka-'));
   try {
-    const [port, controllerPort] = await freePorts(2);
-    if (port === undefined || controllerPort === undefined) throw new Error('no free ports');
-    const broker = new KafkaBroker(jars, dir, port, controllerPort, options);
+    const [port, controllerPort, securePort] = await freePorts(3);
+    if (port === undefined || controllerPort === undefined || securePort === undefined) throw new Error('no free ports');
+    const broker = new KafkaBroker(jars, dir, { port, controllerPort, securePort: options.secure ? securePort : undefined }, options);
     await broker.format();
     await broker.start();
     return broker;
@@ -73,16 +93,47 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaServe
   }
 }
 
-function serverProperties(dir: string, port: number, controllerPort: number, extra: Record<string, string>): string {
+interface Ports {
+  port: number;
+  controllerPort: number;
+  securePort?: number;
+}
+
+const SCRAM = 'SCRAM-SHA-512';
+
+/** The SASL_SSL listener's entries: PEM files, mutual TLS, PLAIN users in the JAAS line, SCRAM users from format (scramArgs). */
+function secureProperties(dir: string, secure: SecureListenerOptions): Record<string, string> {
+  const plainUsers = Object.entries(secure.users)
+    .map(([user, password]) => `user_${user}="${password}"`)
+    .join(' ');
+  return {
+    'listener.name.secure.ssl.keystore.type': 'PEM',
+    'listener.name.secure.ssl.keystore.location': join(dir, 'secure-keystore.pem'),
+    'listener.name.secure.ssl.truststore.type': 'PEM',
+    'listener.name.secure.ssl.truststore.location': secure.caFile,
+    'listener.name.secure.ssl.client.auth': secure.clientAuth,
+    'listener.name.secure.sasl.enabled.mechanisms': `PLAIN,${SCRAM}`,
+    'listener.name.secure.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    [`listener.name.secure.${SCRAM.toLowerCase()}.sasl.jaas.config`]: 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+  };
+}
+
+function scramArgs(secure: SecureListenerOptions | undefined): string[] {
+  return Object.entries(secure?.users ?? {}).flatMap(([user, password]) => ['--add-scram', `${SCRAM}=[name=${user},password=${password}]`]);
+}
+
+function serverProperties(dir: string, ports: Ports, options: KafkaOptions): string {
+  const { port, controllerPort, securePort } = ports;
+  const secure = securePort !== undefined && options.secure !== undefined;
   const props: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${secure ? `,SECURE://127.0.0.1:${securePort}` : ''}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}${secure ? `,SECURE://127.0.0.1:${securePort}` : ''}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${secure ? ',SECURE:SASL_SSL' : ''}`,
     'log.dirs': join(dir, 'data'),
     'num.partitions': '1',
     'auto.create.topics.enable': 'false',
@@ -103,7 +154,8 @@ function serverProperties(dir: string, port: number, controllerPort: number, ext
     'broker.heartbeat.interval.ms': '1000',
     // Small heap: the compaction buffer defaults to 128 MiB.
     'log.cleaner.dedupe.buffer.size': String(16 * 1024 * 1024),
-    ...extra,
+    ...(secure ? secureProperties(dir, options.secure!) : {}),
+    ...options.properties,
   };
   return `${Object.entries(props)
     .map(([k, v]) => `${k}=${v}`)
@@ -125,7 +177,9 @@ function javaCommand(): string {
 class KafkaBroker implements KafkaServer {
   readonly version: string;
   readonly brokers: string[];
+  readonly secureBrokers: string[];
   readonly logFile: string;
+  readonly port: number;
   private process: GuardedProcess | undefined;
   private removed = false;
   private readonly configFile: string;
@@ -133,12 +187,13 @@ class KafkaBroker implements KafkaServer {
   constructor(
     private readonly jars: KafkaJars,
     private readonly dir: string,
-    readonly port: number,
-    private readonly controllerPort: number,
+    private readonly ports: Ports,
     private readonly options: KafkaOptions,
   ) {
     this.version = jars.version;
-    this.brokers = [`127.0.0.1:${port}`];
+    this.port = ports.port;
+    this.brokers = [`127.0.0.1:${ports.port}`];
+    this.secureBrokers = ports.securePort === undefined ? [] : [`127.0.0.1:${ports.securePort}`];
     this.logFile = join(dir, 'broker.log');
     this.configFile = join(dir, 'server.properties');
   }
@@ -152,8 +207,13 @@ class KafkaBroker implements KafkaServer {
   }
 
   async format(): Promise<void> {
-    await writeFile(this.configFile, serverProperties(this.dir, this.port, this.controllerPort, this.options.properties ?? {}));
-    const args = ['-Xmx256m', ...this.classpath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', this.configFile];
+    const { secure } = this.options;
+    if (secure) {
+      // Kafka's PEM keystore is one file: the private key, then the certificate chain.
+      await writeFile(join(this.dir, 'secure-keystore.pem'), `${await readFile(secure.keyFile, 'utf8')}\n${await readFile(secure.certFile, 'utf8')}`);
+    }
+    await writeFile(this.configFile, serverProperties(this.dir, this.ports, this.options));
+    const args = ['-Xmx256m', ...this.classpath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', this.configFile, ...scramArgs(secure)];
     try {
       await run(javaCommand(), args, { timeout: 120_000, maxBuffer: 4 * 1024 * 1024 });
     } catch (err) {

@@ -150,7 +150,7 @@ describe('zipkin backend: configuration', () => {
       assert.deepEqual(err.problems.sort(), [
         'exporter.backends[0].encoding: must be one of json, proto (got "thrift")',
         'exporter.backends[0].endpoint: must be an http:// or https:// URL (got "zipkin:9411")',
-        'exporter.backends[0].insecure: not a key of type zipkin (allowed: name, type, signals, headers, compression, timeoutMs, endpoint, encoding)',
+        'exporter.backends[0].insecure: not a key of type zipkin (allowed: name, type, signals, headers, compression, timeoutMs, caFile, certFile, keyFile, endpoint, encoding)',
         'exporter.backends[0].signals: type zipkin carries only traces (got ["traces","metrics"])',
       ]);
     }
