@@ -5,11 +5,11 @@
 // file the same way, and one reloading holder for the clients that open new
 // connections through us (every backend, Kafka, Redis): each new connection gets the
 // files' current contents, checked at most once per interval as the
-// receivers' TlsCertificates do (lib/net/tls.ts: mtime, size and inode).
+// receivers' TlsCertificates do (lib/net/reloading-files.ts).
 import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
 import { OcsvcError, errorMessage } from '../errors.js';
-import { filesSignature } from './tls.js';
+import { ReloadingFiles } from './reloading-files.js';
 
 export interface TlsClientFiles {
   /** PEM CA bundle that verifies the server; absent: the system's roots. */
@@ -71,46 +71,26 @@ export interface ClientTlsOptions {
 /** A client's TLS files, read at construction (throwing when unusable) and again when they change. */
 export class ClientTls {
   readonly files: TlsClientFiles;
-  private readonly where: string;
-  private readonly options: ClientTlsOptions;
-  private current: TlsClientOptions;
-  private signature: string;
-  private checkedAtMs: number;
+  private readonly reloading: ReloadingFiles<TlsClientOptions>;
 
   constructor(files: TlsClientFiles, where: string, options: ClientTlsOptions = {}) {
-    this.files = tlsClientFilesFrom(files, where);
-    this.where = where;
-    this.options = options;
-    this.signature = this.signatureNow();
-    this.checkedAtMs = Date.now();
-    this.current = readTlsClientOptions(this.files, where);
+    const checked = tlsClientFilesFrom(files, where);
+    this.files = checked;
+    this.reloading = new ReloadingFiles([checked.caFile ?? '', checked.certFile ?? '', checked.keyFile ?? ''], () => readTlsClientOptions(checked, where), {
+      checkIntervalMs: options.checkIntervalMs,
+      onError: options.onError,
+    });
+    this.reloading.load();
   }
 
   /** The options for a new connection: the files' current contents when they changed and are usable. Never throws. */
   connectionOptions(nowMs = Date.now()): TlsClientOptions {
-    this.refresh(nowMs);
-    return this.current;
+    return this.reloading.get(nowMs);
   }
 
   /** New options when the files changed since they were last read and are usable; undefined otherwise. Never throws. */
   refresh(nowMs = Date.now()): TlsClientOptions | undefined {
-    if (nowMs - this.checkedAtMs < (this.options.checkIntervalMs ?? 1_000)) return undefined;
-    this.checkedAtMs = nowMs;
-    const signature = this.signatureNow();
-    if (signature === this.signature) return undefined;
-    // Taken before reading, so that a write during the read is seen next time.
-    this.signature = signature;
-    try {
-      this.current = readTlsClientOptions(this.files, this.where);
-    } catch (err) {
-      this.options.onError?.(err as Error);
-      return undefined;
-    }
-    return this.current;
-  }
-
-  private signatureNow(): string {
-    return filesSignature([this.files.caFile ?? '', this.files.certFile ?? '', this.files.keyFile ?? '']);
+    return this.reloading.refresh(nowMs);
   }
 }
 

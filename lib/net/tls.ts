@@ -7,10 +7,11 @@
 // match its certificate because only one file is written so far, a file that is
 // briefly missing) keeps the previous certificates and is reported once; it is
 // retried as soon as the files change again.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
 import { InvalidInputError, errorMessage } from '../errors.js';
 import type { Logger } from '../telemetry/log.js';
+import { ReloadingFiles } from './reloading-files.js';
 
 export interface TlsFiles {
   /** PEM certificate chain of this server. */
@@ -69,15 +70,15 @@ export interface TlsCertificatesOptions {
 
 export class TlsCertificates {
   readonly files: TlsFiles;
-  private readonly options: TlsCertificatesOptions;
-  private current: tls.SecureContextOptions | undefined;
-  /** The files' signature when they were last read, successfully or not. */
-  private signature = '';
-  private checkedAtMs = -Infinity;
+  private readonly reloading: ReloadingFiles<tls.SecureContextOptions>;
 
   constructor(files: TlsFiles, options: TlsCertificatesOptions = {}) {
     this.files = files;
-    this.options = options;
+    this.reloading = new ReloadingFiles([files.certFile, files.keyFile, files.clientCaFile ?? ''], () => readSecureContextOptions(files), {
+      checkIntervalMs: options.checkIntervalMs,
+      onError: options.onError,
+      onReload: () => options.onReload?.(),
+    });
   }
 
   /** Mutual TLS: clients without a certificate signed by clientCaFile are refused. */
@@ -87,8 +88,7 @@ export class TlsCertificates {
 
   /** The options of a tls.Server; reads the files the first time and throws when they are unusable. */
   serverOptions(): tls.TlsOptions {
-    this.current ??= this.readNow();
-    return { ...this.current, requestCert: this.mutual, rejectUnauthorized: this.mutual };
+    return { ...this.reloading.value(), requestCert: this.mutual, rejectUnauthorized: this.mutual };
   }
 
   /**
@@ -96,43 +96,8 @@ export class TlsCertificates {
    * read and the new ones are usable; undefined otherwise. Never throws.
    */
   refresh(nowMs = Date.now()): tls.SecureContextOptions | undefined {
-    if (nowMs - this.checkedAtMs < (this.options.checkIntervalMs ?? 1_000)) return undefined;
-    this.checkedAtMs = nowMs;
-    if (this.signatureNow() === this.signature) return undefined;
-    try {
-      this.current = this.readNow();
-    } catch (err) {
-      this.options.onError?.(err as Error);
-      return undefined;
-    }
-    this.options.onReload?.();
-    return this.current;
+    return this.reloading.refresh(nowMs);
   }
-
-  private readNow(): tls.SecureContextOptions {
-    // Taken before reading, so that a write during the read is seen next time.
-    this.signature = this.signatureNow();
-    return readSecureContextOptions(this.files);
-  }
-
-  private signatureNow(): string {
-    return filesSignature([this.files.certFile, this.files.keyFile, this.files.clientCaFile ?? '']);
-  }
-}
-
-/** What changes when any of the files is written or swapped ('' paths are skipped); also for clients (tls-client.ts). */
-export function filesSignature(paths: string[]): string {
-  return paths
-    .map((p) => {
-      if (p === '') return '';
-      try {
-        const s = statSync(p);
-        return `${s.mtimeMs}/${s.size}/${s.ino}`;
-      } catch {
-        return 'missing';
-      }
-    })
-    .join('|');
 }
 
 /**

@@ -10,9 +10,10 @@
 // an error message: YAML's own messages quote the offending line, so parse
 // errors are reduced to their line and column.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { errorMessage, InvalidInputError } from '../../errors.js';
+import { ReloadingFiles } from '../../net/reloading-files.js';
 
 /** Tenants become a Kafka header and a metric label: short, plain names. */
 export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -116,53 +117,31 @@ export interface TokensFileOptions {
 /** The tokens of a file, re-read when it changes (checked on use, at most once per interval). */
 export class TokensFile {
   readonly path: string;
-  private readonly o: TokensFileOptions;
-  private current: TokenDigest[];
-  private signature: string;
-  private checkedAtMs: number;
+  private readonly reloading: ReloadingFiles<TokenDigest[]>;
 
   /** Reads the file now; throws InvalidInputError naming the file when it is unusable. */
   constructor(path: string, options: TokensFileOptions = {}, nowMs = Date.now()) {
     this.path = path;
-    this.o = options;
-    this.signature = this.signatureNow();
-    this.current = this.read();
-    this.checkedAtMs = nowMs;
+    this.reloading = new ReloadingFiles([path], () => readTokensFile(path), {
+      checkIntervalMs: options.checkIntervalMs,
+      onError: options.onError,
+      onReload: (tokens) => options.onReload?.(new Set(tokens.map((t) => t.tenant)).size, tokens.length),
+    });
+    this.reloading.load(nowMs);
   }
 
   /** The tokens in force, re-read first if the file changed. */
   get(nowMs = Date.now()): readonly TokenDigest[] {
-    if (nowMs - this.checkedAtMs < (this.o.checkIntervalMs ?? 1_000)) return this.current;
-    this.checkedAtMs = nowMs;
-    const signature = this.signatureNow();
-    if (signature === this.signature) return this.current;
-    // Taken before reading, so that a write during the read is seen next time.
-    this.signature = signature;
-    try {
-      this.current = this.read();
-      this.o.onReload?.(new Set(this.current.map((t) => t.tenant)).size, this.current.length);
-    } catch (err) {
-      this.o.onError?.(err as Error);
-    }
-    return this.current;
+    return this.reloading.get(nowMs);
   }
+}
 
-  private read(): TokenDigest[] {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (err) {
-      throw new InvalidInputError(`cannot read the tokens file ${this.path}: ${errorMessage(err)}`, { cause: err });
-    }
-    return parseTokens(text, this.path);
+function readTokensFile(path: string): TokenDigest[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InvalidInputError(`cannot read the tokens file ${path}: ${errorMessage(err)}`, { cause: err });
   }
-
-  private signatureNow(): string {
-    try {
-      const s = statSync(this.path);
-      return `${s.mtimeMs}/${s.size}/${s.ino}`;
-    } catch {
-      return 'missing';
-    }
-  }
+  return parseTokens(text, path);
 }

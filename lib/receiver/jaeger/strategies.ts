@@ -23,8 +23,9 @@
 // The answer is api_v2's SamplingStrategyResponse as JSON: strategyType as a
 // name ("PROBABILISTIC") on /sampling; as Thrift's number (0, 1) on "/", for
 // old clients, like the Jaeger agent's legacy endpoint.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { errorMessage, InvalidInputError } from '../../errors.js';
+import { ReloadingFiles } from '../../net/reloading-files.js';
 
 export type StrategyType = 'probabilistic' | 'ratelimiting';
 
@@ -166,65 +167,38 @@ export interface StrategiesFileOptions {
   onReload?: () => void;
 }
 
-/**
- * A strategies file, re-read when its mtime, size or inode change, checked on
- * use at most once per interval (as lib/net/tls.ts checks certificates): no
- * watcher to leak, and a Kubernetes ConfigMap's symlink swap is noticed. A
- * file that is missing or invalid after a change keeps the previous strategies.
- */
+/** A strategies file, re-read when it changes (lib/net/reloading-files.ts); a changed file that cannot be used keeps the previous strategies. */
 export class StrategiesFile {
   readonly path: string;
-  private readonly o: StrategiesFileOptions;
-  private current: Strategies;
-  private signature: string;
-  private checkedAtMs: number;
+  private readonly reloading: ReloadingFiles<Strategies>;
 
   /** Reads the file now; throws an InvalidInputError naming the file when it is unusable. */
   constructor(path: string, options: StrategiesFileOptions = {}, nowMs = Date.now()) {
     this.path = path;
-    this.o = options;
-    this.signature = this.signatureNow();
-    this.current = this.read();
-    this.checkedAtMs = nowMs;
+    this.reloading = new ReloadingFiles([path], () => readStrategiesFile(path), {
+      checkIntervalMs: options.checkIntervalMs,
+      onError: options.onError,
+      onReload: () => options.onReload?.(),
+    });
+    this.reloading.load(nowMs);
   }
 
   /** The strategies in force, re-read first if the file changed. */
   get(nowMs = Date.now()): Strategies {
-    if (nowMs - this.checkedAtMs < (this.o.checkIntervalMs ?? 1_000)) return this.current;
-    this.checkedAtMs = nowMs;
-    const signature = this.signatureNow();
-    if (signature === this.signature) return this.current;
-    // Taken before reading, so that a write during the read is seen next time.
-    this.signature = signature;
-    try {
-      this.current = this.read();
-      this.o.onReload?.();
-    } catch (err) {
-      this.o.onError?.(err as Error);
-    }
-    return this.current;
+    return this.reloading.get(nowMs);
   }
+}
 
-  private read(): Strategies {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (err) {
-      throw new InvalidInputError(`cannot read the sampling strategies file ${this.path}: ${errorMessage(err)}`, { cause: err });
-    }
-    try {
-      return parseStrategies(text);
-    } catch (err) {
-      throw new InvalidInputError(`sampling strategies file ${this.path}: ${errorMessage(err)}`, { cause: err });
-    }
+function readStrategiesFile(path: string): Strategies {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InvalidInputError(`cannot read the sampling strategies file ${path}: ${errorMessage(err)}`, { cause: err });
   }
-
-  private signatureNow(): string {
-    try {
-      const s = statSync(this.path);
-      return `${s.mtimeMs}/${s.size}/${s.ino}`;
-    } catch {
-      return 'missing';
-    }
+  try {
+    return parseStrategies(text);
+  } catch (err) {
+    throw new InvalidInputError(`sampling strategies file ${path}: ${errorMessage(err)}`, { cause: err });
   }
 }
