@@ -105,3 +105,23 @@ export async function scrape(proc: ServiceProcess, name: string, labels: Record<
   }
   return sum;
 }
+
+/**
+ * Runs `ocsvc ARGS...` to its end (a start-up expected to fail, a one-shot
+ * command), killed after timeoutMs; its exit code and everything it printed.
+ * Admin endpoints off, debug logs on, so that what it prints can be searched.
+ */
+export async function runToExit(args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/ocsvc.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, OCSVC_LOG_FORMAT: 'json', OCSVC_LOG_LEVEL: 'debug', OCSVC_ADMIN_HEALTH: '', OCSVC_ADMIN_METRICS: '', OCSVC_ADMIN_OPERATOR: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  return { code, output };
+}

@@ -7,11 +7,9 @@
 // without its certificate is refused; a service that cannot authenticate
 // stops at start-up without printing the password.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { KafkaBus } from '../../../lib/bus/kafka-bus.js';
 import { loadConfig } from '../../../lib/config/load.js';
 import { OcsvcError } from '../../../lib/errors.js';
@@ -21,9 +19,9 @@ import { uniqueName } from '../../harness/env.js';
 import { startKafka, type KafkaServer } from '../../harness/kafka.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { makeCerts, type TestCerts } from '../../helpers/certs.js';
+import { runToExit } from '../../helpers/service-process.js';
 import { collectTopic, lineCollector } from '../spool/helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const USER = 'ocsvc';
 const PASSWORD = 'Sesame4242rightPassword';
 const WRONG = 'Wrong9191passwordNeverShown';
@@ -139,33 +137,17 @@ test('Kafka over mutual TLS and SASL', { timeout: 600_000 }, async (t) => {
   });
 
   await t.test('a service that cannot authenticate exits at start-up with the reason, never the password', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/ocsvc.ts', 'exporter'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        OCSVC_LOG_FORMAT: 'json',
-        OCSVC_LOG_LEVEL: 'debug',
-        OCSVC_ADMIN_HEALTH: '',
-        OCSVC_ADMIN_METRICS: '',
-        OCSVC_ADMIN_OPERATOR: '',
-        OCSVC_KAFKA_BROKERS: kafka.secureBrokers.join(','),
-        OCSVC_KAFKA_TLS_ENABLED: 'true',
-        OCSVC_KAFKA_TLS_CA_FILE: certs.caFile,
-        OCSVC_KAFKA_TLS_CERT_FILE: certs.clientCertFile,
-        OCSVC_KAFKA_TLS_KEY_FILE: certs.clientKeyFile,
-        OCSVC_KAFKA_SASL_MECHANISM: 'plain',
-        OCSVC_KAFKA_SASL_USERNAME: USER,
-        OCSVC_KAFKA_SASL_PASSWORD: WRONG,
-        OCSVC_EXPORTER_BACKENDS: JSON.stringify([{ name: 'dbg', type: 'debug' }]),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, output } = await runToExit(['exporter'], {
+      OCSVC_KAFKA_BROKERS: kafka.secureBrokers.join(','),
+      OCSVC_KAFKA_TLS_ENABLED: 'true',
+      OCSVC_KAFKA_TLS_CA_FILE: certs.caFile,
+      OCSVC_KAFKA_TLS_CERT_FILE: certs.clientCertFile,
+      OCSVC_KAFKA_TLS_KEY_FILE: certs.clientKeyFile,
+      OCSVC_KAFKA_SASL_MECHANISM: 'plain',
+      OCSVC_KAFKA_SASL_USERNAME: USER,
+      OCSVC_KAFKA_SASL_PASSWORD: WRONG,
+      OCSVC_EXPORTER_BACKENDS: JSON.stringify([{ name: 'dbg', type: 'debug' }]),
     });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    clearTimeout(timer);
     assert.equal(code, 1, output);
     assert.match(output, /start-up failed/);
     assert.match(output, /BUS_AUTHENTICATION_FAILED|authentication failed/i);

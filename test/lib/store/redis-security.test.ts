@@ -6,11 +6,9 @@
 // non-retryable error without the password; no client certificate, refused;
 // a sampler that cannot authenticate exits at start-up without printing it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../../lib/config/load.js';
 import { OcsvcError } from '../../../lib/errors.js';
 import type { TraceId } from '../../../lib/model/index.js';
@@ -20,8 +18,8 @@ import { kafkaBrokers, uniqueName } from '../../harness/env.js';
 import { startRedis, type RedisServer } from '../../harness/redis.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { makeCerts, type TestCerts } from '../../helpers/certs.js';
+import { runToExit } from '../../helpers/service-process.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PASSWORD = 'Open4sesameRedisPassword';
 const WRONG = 'Wrong7redisPasswordNeverShown';
 
@@ -106,33 +104,17 @@ test('Redis over TLS with a client certificate and a password', { timeout: 120_0
   await t.test('a sampler with a wrong Redis password exits at start-up with the reason, never the password', async (t) => {
     const brokers = kafkaBrokers(t);
     if (!brokers) return;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/ocsvc.ts', 'sampler'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        OCSVC_LOG_FORMAT: 'json',
-        OCSVC_LOG_LEVEL: 'debug',
-        OCSVC_ADMIN_HEALTH: '',
-        OCSVC_ADMIN_METRICS: '',
-        OCSVC_ADMIN_OPERATOR: '',
-        OCSVC_KAFKA_BROKERS: brokers.join(','),
-        OCSVC_KAFKA_TOPICS_SPANS: uniqueName('spans'),
-        OCSVC_KAFKA_TOPICS_SPANS_SAMPLED: uniqueName('sampled'),
-        OCSVC_SAMPLER_GROUP_ID: uniqueName('sampler'),
-        OCSVC_REDIS_URL: redis.url,
-        OCSVC_REDIS_TLS_CA_FILE: certs.caFile,
-        OCSVC_REDIS_TLS_CERT_FILE: certs.clientCertFile,
-        OCSVC_REDIS_TLS_KEY_FILE: certs.clientKeyFile,
-        OCSVC_REDIS_PASSWORD: WRONG,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, output } = await runToExit(['sampler'], {
+      OCSVC_KAFKA_BROKERS: brokers.join(','),
+      OCSVC_KAFKA_TOPICS_SPANS: uniqueName('spans'),
+      OCSVC_KAFKA_TOPICS_SPANS_SAMPLED: uniqueName('sampled'),
+      OCSVC_SAMPLER_GROUP_ID: uniqueName('sampler'),
+      OCSVC_REDIS_URL: redis.url,
+      OCSVC_REDIS_TLS_CA_FILE: certs.caFile,
+      OCSVC_REDIS_TLS_CERT_FILE: certs.clientCertFile,
+      OCSVC_REDIS_TLS_KEY_FILE: certs.clientKeyFile,
+      OCSVC_REDIS_PASSWORD: WRONG,
     });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    clearTimeout(timer);
     assert.equal(code, 1, output);
     assert.match(output, /start-up failed/);
     assert.match(output, /STORE_AUTHENTICATION_FAILED|refused the credentials/);
