@@ -5,7 +5,10 @@
 //
 //   tsx bench/agent.ts [--transport grpc|http|both] [--rate 10000] [--duration 30] [--flat-duration 30]
 //                      [--shape app|testbed] [--concurrency 8 (flat out)] [--rate-concurrency 64 (cap at a fixed rate)]
-//                      [--brokers HOST:PORT] [--runtime auto|dist|tsx]
+//                      [--brokers HOST:PORT] [--runtime auto|dist|tsx] [--tls]
+//
+// --tls: the receivers serve TLS with a certificate made for the run (openssl),
+// and the load generator trusts its CA: the cost of TLS beside the plaintext rows.
 //
 // The load generator, the agent and Kafka share the machine: on 2 cores the
 // flat-out figure is what the three reach together, not the agent alone.
@@ -17,6 +20,7 @@ import { TABLE_HEADER, tableRow } from './report.js';
 import { infraPids, kafka, log, machine, onCleanup, runBounded, scrape, serviceRuntime, startService, uniqueName, type ServiceProcess } from './stack.js';
 import { buildRequestPool } from './traffic.js';
 import { freePorts } from '../test/harness/free-port.js';
+import { makeCerts } from '../test/helpers/certs.js';
 
 async function measured(agent: ServiceProcess, run: () => Promise<LoadResult>): Promise<{ result: LoadResult; usage: ProcessUsage; published: number }> {
   const before = await scrape(agent, 'ocsvc_component_sent_items_total', { component: 'publisher' });
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
       partitions: { type: 'string', default: '12' },
       brokers: { type: 'string' },
       runtime: { type: 'string', default: 'auto' },
+      tls: { type: 'boolean', default: false },
     },
   });
   const transports: Transport[] = values.transport === 'both' ? ['grpc', 'http'] : [values.transport as Transport];
@@ -68,6 +73,16 @@ async function main(): Promise<void> {
   await kafkaAdmin.connect();
   onCleanup(() => kafkaAdmin.disconnect());
   const rows: string[] = [];
+  const certs = values.tls ? makeCerts({ after: (fn) => onCleanup(async () => fn()) }) : undefined;
+  const tlsEnv: Record<string, string> = certs
+    ? Object.fromEntries(
+        ['GRPC', 'HTTP'].flatMap((t) => [
+          [`OCSVC_RECEIVERS_OTLP_${t}_TLS_CERT_FILE`, certs.certFile],
+          [`OCSVC_RECEIVERS_OTLP_${t}_TLS_KEY_FILE`, certs.keyFile],
+        ]),
+      )
+    : {};
+  const tlsCa = certs?.ca;
   // A fresh agent (and topic) per transport: memory and JIT state start equal.
   for (const transport of transports) {
     const [grpcPort, httpPort] = await freePorts(2);
@@ -83,6 +98,7 @@ async function main(): Promise<void> {
         OCSVC_KAFKA_TOPICS_METRICS: `${id}.metrics`,
         OCSVC_RECEIVERS_OTLP_GRPC_ENDPOINT: endpoints.grpc,
         OCSVC_RECEIVERS_OTLP_HTTP_ENDPOINT: endpoints.http,
+        ...tlsEnv,
       },
       runtime,
     );
@@ -91,16 +107,16 @@ async function main(): Promise<void> {
     log(`agent pid ${agent.pid} ready, RSS ${mib(readRssBytes(agent.pid))} MiB; requests of ${pool.spansPerRequest} spans, ${Math.round(pool.meanBytes)} bytes`);
     if (warmupS > 0) {
       log(`${transport}: warm-up ${warmupS} s at ${rate} spans/s`);
-      const warm = count(await runLoad({ endpoint, transport, rate, durationS: warmupS, pool, concurrency: rateConcurrency }));
+      const warm = count(await runLoad({ endpoint, transport, rate, durationS: warmupS, pool, concurrency: rateConcurrency, tlsCa }));
       if (warm.failedRequests > 0) log(`warm-up failures: ${JSON.stringify(warm.errors)} ${JSON.stringify(warm.errorDetails)}`);
     }
     log(`${transport}: ${rate} spans/s for ${durationS} s`);
-    const fixed = await measured(agent, async () => count(await runLoad({ endpoint, transport, rate, durationS, pool, concurrency: rateConcurrency })));
+    const fixed = await measured(agent, async () => count(await runLoad({ endpoint, transport, rate, durationS, pool, concurrency: rateConcurrency, tlsCa })));
     log(`${formatLoadResult(fixed.result)}\n  agent published ${fixed.published} spans to Kafka`);
     rows.push(tableRow('agent', fixed.result, fixed.usage));
 
     log(`${transport}: flat out, ${values.concurrency} in flight, for ${flatS} s`);
-    const flat = await measured(agent, async () => count(await runLoad({ endpoint, transport, durationS: flatS, concurrency: Number(values.concurrency), pool })));
+    const flat = await measured(agent, async () => count(await runLoad({ endpoint, transport, durationS: flatS, concurrency: Number(values.concurrency), pool, tlsCa })));
     log(`${formatLoadResult(flat.result)}\n  agent published ${flat.published} spans to Kafka`);
     rows.push(tableRow('agent', flat.result, flat.usage));
 

@@ -9,6 +9,8 @@
 //
 // runLoad() is the same thing as a function for the other bench scripts.
 import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -40,6 +42,8 @@ export interface LoadOptions {
   httpPath?: string;
   /** Stops sending early. */
   signal?: AbortSignal;
+  /** TLS to the receiver, trusting this CA (PEM); plaintext when absent. The server certificate must name localhost. */
+  tlsCa?: Buffer;
 }
 
 export interface LatencySummary {
@@ -52,6 +56,7 @@ export interface LatencySummary {
 
 export interface LoadResult {
   transport: Transport;
+  tls: boolean;
   mode: 'rate' | 'flat-out';
   shape: TrafficShape;
   /** The target, spans/s (0 flat out). */
@@ -106,11 +111,13 @@ function splitEndpoint(endpoint: string): { host: string; port: number } {
 
 const identity = (b: Buffer): Buffer => b;
 
-function grpcSender(endpoint: string, timeoutMs: number): Sender {
+function grpcSender(endpoint: string, timeoutMs: number, tlsCa: Buffer | undefined): Sender {
   // One channel (one HTTP/2 connection), as an SDK exporter uses.
-  const client = new grpc.Client(endpoint, grpc.credentials.createInsecure(), {
+  const credentials = tlsCa ? grpc.credentials.createSsl(tlsCa) : grpc.credentials.createInsecure();
+  const client = new grpc.Client(endpoint, credentials, {
     'grpc.max_send_message_length': 64 * 1024 * 1024,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    ...(tlsCa ? { 'grpc.ssl_target_name_override': 'localhost' } : {}),
   });
   return {
     send: (body) =>
@@ -132,9 +139,11 @@ function grpcSender(endpoint: string, timeoutMs: number): Sender {
   };
 }
 
-function httpSender(endpoint: string, path: string, timeoutMs: number, sockets: number): Sender {
+function httpSender(endpoint: string, path: string, timeoutMs: number, sockets: number, tlsCa: Buffer | undefined): Sender {
   const { host, port } = splitEndpoint(endpoint);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+  const pool = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
+  const agent = tlsCa ? new https.Agent({ ...pool, ca: tlsCa, servername: 'localhost' }) : new http.Agent(pool);
+  const request = tlsCa ? https.request : http.request;
   return {
     send: (body) =>
       new Promise((resolve) => {
@@ -145,7 +154,7 @@ function httpSender(endpoint: string, path: string, timeoutMs: number, sockets: 
             resolve(a);
           }
         };
-        const req = http.request(
+        const req = request(
           {
             host,
             port,
@@ -205,8 +214,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const rewriter = new TraceIdRewriter();
   const sender =
     options.transport === 'grpc'
-      ? grpcSender(options.endpoint, timeoutMs)
-      : httpSender(options.endpoint, options.httpPath ?? '/v1/traces', timeoutMs, concurrency);
+      ? grpcSender(options.endpoint, timeoutMs, options.tlsCa)
+      : httpSender(options.endpoint, options.httpPath ?? '/v1/traces', timeoutMs, concurrency, options.tlsCa);
 
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
@@ -277,6 +286,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   sender.close();
   return {
     transport: options.transport,
+    tls: options.tlsCa !== undefined,
     mode,
     shape: pool.shape,
     targetSpansPerS: rate,
@@ -329,13 +339,14 @@ async function main(): Promise<void> {
       'same-trace-ids': { type: 'boolean', default: false },
       'timeout-ms': { type: 'string', default: '10000' },
       json: { type: 'boolean', default: false },
+      ca: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     process.stdout.write(
       'tsx bench/load.ts --endpoint HOST:PORT --transport grpc|http [--rate SPANS_PER_S (0 = flat out)] [--duration S]\n' +
-        '  [--concurrency N] [--shape app|testbed] [--spans-per-request 100] [--spans-per-trace N] [--pool-size 32] [--same-trace-ids] [--json]\n',
+        '  [--concurrency N] [--shape app|testbed] [--spans-per-request 100] [--spans-per-trace N] [--pool-size 32] [--same-trace-ids] [--json] [--ca CA.pem (TLS)]\n',
     );
     return;
   }
@@ -359,6 +370,7 @@ async function main(): Promise<void> {
     uniqueTraceIds: !values['same-trace-ids'],
     timeoutMs: Number(values['timeout-ms']),
     signal: abort.signal,
+    tlsCa: values.ca === undefined ? undefined : readFileSync(values.ca),
   });
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatLoadResult(result)}\n`);
 }

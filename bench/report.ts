@@ -12,7 +12,7 @@ export function tableRow(service: string, r: LoadResult, u: ProcessUsage): strin
   const perCpu = u.cpuS > 0 ? Math.round(r.acceptedSpans / u.cpuS).toLocaleString('en') : 'n/a';
   const failed = r.failedRequests === 0 ? '0' : `${r.failedRequests} (${Object.keys(r.errors).join(', ')})`;
   return (
-    `| ${service} | OTLP/${r.transport} | ${r.shape} (${Math.round(r.meanRequestBytes / r.spansPerRequest)}) | ${load} | ${Math.round(r.achievedSpansPerS).toLocaleString('en')} | ${u.cores.toFixed(2)} | ${perCpu} | ` +
+    `| ${service} | OTLP/${r.transport}${r.tls ? ' + TLS' : ''} | ${r.shape} (${Math.round(r.meanRequestBytes / r.spansPerRequest)}) | ${load} | ${Math.round(r.achievedSpansPerS).toLocaleString('en')} | ${u.cores.toFixed(2)} | ${perCpu} | ` +
     `${mib(u.avgRssBytes)} / ${mib(u.peakRssBytes)} | ${r.latency.p50Ms.toFixed(1)} / ${r.latency.p99Ms.toFixed(1)} | ${failed} |`
   );
 }

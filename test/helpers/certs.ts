@@ -7,7 +7,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 
 export interface TestCerts {
   dir: string;
@@ -31,7 +30,8 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-export function makeCerts(t: TestContext): TestCerts {
+/** `t` removes the folder afterwards: a test's context, or anything with after(). */
+export function makeCerts(t: { after(fn: () => void): void }): TestCerts {
   const dir = mkdtempSync(join(tmpdir(), 'ocsvc-certs-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const days = '2';
