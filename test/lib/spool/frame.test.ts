@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { InvalidInputError } from '../../../lib/errors.js';
 import { checkFrame, encodeFrame, FRAME_HEADER_BYTES, parseFrame } from '../../../lib/spool/frame.js';
+import { decodesOrKeeps, FUZZ_RUNS } from '../../helpers/fuzz-corpus.js';
 import { mutate, mutationsArb } from '../protocol/otlp/fuzz.js';
 import { assertSameRecord, spoolRecordArb } from './arbitraries.js';
 
@@ -76,20 +77,22 @@ test('parsing never throws on any bytes: random, or a frame with bytes set, inse
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(300), (bytes, offset) => {
       const buf = Buffer.from(bytes);
-      parseFrame(buf, Math.min(offset, buf.length), MAX_BODY);
-      checkFrame(buf, Math.min(offset, buf.length), MAX_BODY);
+      const at = Math.min(offset, buf.length);
+      decodesOrKeeps('spool-frame', buf.subarray(at), { run: () => parseFrame(buf, at, MAX_BODY) });
+      decodesOrKeeps('spool-frame', buf.subarray(at), { run: () => checkFrame(buf, at, MAX_BODY) });
     }),
-    { numRuns: 500 },
+    { numRuns: FUZZ_RUNS },
   );
   fc.assert(
     fc.property(spoolRecordArb(), mutationsArb, (record, mutations) => {
       const damaged = Buffer.from(mutate(encodeFrame(record), mutations));
-      const parsed = parseFrame(damaged, 0, MAX_BODY);
-      const checked = checkFrame(damaged, 0, MAX_BODY);
+      const parsed = decodesOrKeeps('spool-frame', damaged, { run: () => parseFrame(damaged, 0, MAX_BODY) });
+      const checked = decodesOrKeeps('spool-frame', damaged, { run: () => checkFrame(damaged, 0, MAX_BODY) });
+      assert.ok(parsed !== undefined && checked !== undefined, 'the frame reader says bad, it never throws');
       assert.equal(checked.status, parsed.status, 'recovery (check only) and the drainer (decode) agree');
       if (parsed.status === 'ok') assertSameRecord(parsed.record, record, 'a damaged frame read as ok must be the original');
     }),
-    { numRuns: 500 },
+    { numRuns: FUZZ_RUNS },
   );
 });
 

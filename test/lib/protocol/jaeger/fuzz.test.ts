@@ -17,9 +17,11 @@ import {
   type JaegerBatch,
 } from '../../../../lib/protocol/jaeger/index.js';
 import { wireBatchArb, type JaegerFormat } from '../../../helpers/jaeger-arbitraries.js';
-import { decodesOrRejects, FUZZ_RUNS, mutate, mutationsArb } from '../otlp/fuzz.js';
+import { decodesOrKeeps, FUZZ_RUNS, type DecoderId } from '../../../helpers/fuzz-corpus.js';
+import { mutate, mutationsArb } from '../otlp/fuzz.js';
 
 interface Decoder {
+  id: DecoderId;
   name: string;
   format: JaegerFormat;
   encode: (b: JaegerBatch) => Uint8Array;
@@ -27,11 +29,11 @@ interface Decoder {
 }
 
 const DECODERS: Decoder[] = [
-  { name: 'Thrift binary Batch (HTTP /api/traces)', format: 'thrift', encode: (b) => encodeBatchThrift(b, 'binary'), decode: (x) => decodeBatchThrift(x, 'binary') },
-  { name: 'Thrift compact Batch', format: 'thrift', encode: (b) => encodeBatchThrift(b, 'compact'), decode: (x) => decodeBatchThrift(x, 'compact') },
-  { name: 'Thrift compact emitBatch (UDP 6831)', format: 'thrift', encode: (b) => encodeEmitBatch(b, 'compact'), decode: (x) => decodeEmitBatch(x, 'compact') },
-  { name: 'Thrift binary emitBatch (UDP 6832)', format: 'thrift', encode: (b) => encodeEmitBatch(b, 'binary'), decode: (x) => decodeEmitBatch(x, 'binary') },
-  { name: 'protobuf PostSpansRequest (gRPC 14250)', format: 'proto', encode: encodePostSpansProto, decode: decodePostSpansProto },
+  { id: 'jaeger-batch-thrift-binary', name: 'Thrift binary Batch (HTTP /api/traces)', format: 'thrift', encode: (b) => encodeBatchThrift(b, 'binary'), decode: (x) => decodeBatchThrift(x, 'binary') },
+  { id: 'jaeger-batch-thrift-compact', name: 'Thrift compact Batch', format: 'thrift', encode: (b) => encodeBatchThrift(b, 'compact'), decode: (x) => decodeBatchThrift(x, 'compact') },
+  { id: 'jaeger-emitbatch-compact', name: 'Thrift compact emitBatch (UDP 6831)', format: 'thrift', encode: (b) => encodeEmitBatch(b, 'compact'), decode: (x) => decodeEmitBatch(x, 'compact') },
+  { id: 'jaeger-emitbatch-binary', name: 'Thrift binary emitBatch (UDP 6832)', format: 'thrift', encode: (b) => encodeEmitBatch(b, 'binary'), decode: (x) => decodeEmitBatch(x, 'binary') },
+  { id: 'jaeger-postspans-proto', name: 'protobuf PostSpansRequest (gRPC 14250)', format: 'proto', encode: encodePostSpansProto, decode: decodePostSpansProto },
 ];
 
 describe('Jaeger decoders under fuzzing', () => {
@@ -39,9 +41,10 @@ describe('Jaeger decoders under fuzzing', () => {
     it(`${d.name}: mutated bytes decode or give InvalidInputError; what decodes translates or gives InvalidInputError, and re-encodes unchanged`, () => {
       fc.assert(
         fc.property(wireBatchArb(d.format), mutationsArb, (batch, mutations) => {
-          const decoded = decodesOrRejects(() => d.decode(mutate(d.encode(batch), mutations)));
+          const input = mutate(d.encode(batch), mutations);
+          const decoded = decodesOrKeeps(d.id, input, { run: () => d.decode(input) });
           if (decoded === undefined) return;
-          decodesOrRejects(() => tracesFromJaeger(decoded));
+          decodesOrKeeps(d.id, input, { run: () => tracesFromJaeger(decoded) });
           assert.deepStrictEqual(d.decode(d.encode(decoded)), decoded);
         }),
         { numRuns: FUZZ_RUNS },
@@ -51,8 +54,7 @@ describe('Jaeger decoders under fuzzing', () => {
     it(`${d.name}: random bytes decode or give InvalidInputError`, () => {
       fc.assert(
         fc.property(fc.uint8Array({ maxLength: 96 }), (bytes) => {
-          const decoded = decodesOrRejects(() => d.decode(bytes));
-          if (decoded !== undefined) decodesOrRejects(() => tracesFromJaeger(decoded));
+          decodesOrKeeps(d.id, bytes);
         }),
         { numRuns: FUZZ_RUNS },
       );

@@ -1,5 +1,8 @@
-// Shared pieces of the decoder fuzz tests: byte mutations and the assertion
-// that a decoder either decodes or throws InvalidInputError, nothing else.
+// Shared pieces of the decoder fuzz tests: byte mutations, JSON edits, and the
+// assertion that a step past decoding (a translation of a decoded message)
+// either gives a result or throws InvalidInputError. The decoders themselves
+// go through decodesOrKeeps (test/helpers/fuzz-corpus.ts), which keeps what
+// crashes them.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { InvalidInputError } from '../../../../lib/errors.js';
@@ -59,5 +62,3 @@ export function replaceAt(doc: unknown, index: number, replacement: unknown): un
   (slot.parent as Record<string | number, unknown>)[slot.key] = replacement;
   return doc;
 }
-
-export const FUZZ_RUNS = 300;

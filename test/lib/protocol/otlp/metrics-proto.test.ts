@@ -8,9 +8,10 @@ import type { HistogramDataPoint, Metrics } from '../../../../lib/model/index.js
 import { decodeMetricsProto, encodeMetricsProto } from '../../../../lib/protocol/otlp/index.js';
 import { MetricsDataType, MetricsRequestType } from '../../../../lib/protocol/otlp/proto-root.js';
 import { metricsArb } from '../../../helpers/arbitraries.js';
+import { decodesOrKeeps, FUZZ_RUNS } from '../../../helpers/fuzz-corpus.js';
 import { sampleMetrics } from '../../../helpers/fixtures.js';
 import { assertGolden, hexLines } from '../../../helpers/golden.js';
-import { decodesOrRejects, FUZZ_RUNS, mutate, mutationsArb } from './fuzz.js';
+import { mutate, mutationsArb } from './fuzz.js';
 
 const oneMetric = (metric: Record<string, unknown>): Uint8Array =>
   MetricsRequestType.encode({ resourceMetrics: [{ scopeMetrics: [{ metrics: [metric] }] }] }).finish();
@@ -86,7 +87,7 @@ describe('OTLP/protobuf metrics', () => {
   it('survives arbitrary bytes: decodes or throws InvalidInputError (property)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
-        decodesOrRejects(() => decodeMetricsProto(bytes));
+        decodesOrKeeps('otlp-metrics-proto', bytes);
       }),
       { numRuns: FUZZ_RUNS },
     );
@@ -97,7 +98,7 @@ describe('OTLP/protobuf metrics', () => {
     fc.assert(
       fc.property(fc.option(metricsArb, { nil: undefined }), mutationsArb, (model, mutations) => {
         const input = mutate(model === undefined ? base : encodeMetricsProto(model), mutations);
-        const decoded = decodesOrRejects(() => decodeMetricsProto(input));
+        const decoded = decodesOrKeeps('otlp-metrics-proto', input);
         if (decoded !== undefined) assert.deepStrictEqual(decodeMetricsProto(encodeMetricsProto(decoded)), decoded);
       }),
       { numRuns: FUZZ_RUNS },

@@ -9,8 +9,9 @@ import { spanCount, type Traces } from '../../../../lib/model/index.js';
 import { decodeTracesProto, encodeTracesProto, scanTracesProto } from '../../../../lib/protocol/otlp/index.js';
 import { TraceRequestType } from '../../../../lib/protocol/otlp/proto-root.js';
 import { tracesArb } from '../../../helpers/arbitraries.js';
+import { decodesOrKeeps, FUZZ_RUNS } from '../../../helpers/fuzz-corpus.js';
 import { sampleTraces } from '../../../helpers/fixtures.js';
-import { decodesOrRejects, FUZZ_RUNS, mutate, mutationsArb } from './fuzz.js';
+import { mutate, mutationsArb } from './fuzz.js';
 
 function roots(t: Traces): number {
   let n = 0;
@@ -70,13 +71,13 @@ describe('scanTracesProto', () => {
   it('survives any mutation of valid input: a result or InvalidInputError, never another exception', () => {
     fc.assert(
       fc.property(tracesArb, mutationsArb, (t, mutations) => {
-        decodesOrRejects(() => scanTracesProto(mutate(encodeTracesProto(t), mutations)));
+        decodesOrKeeps('otlp-traces-scan', mutate(encodeTracesProto(t), mutations));
       }),
       { numRuns: FUZZ_RUNS },
     );
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
-        decodesOrRejects(() => scanTracesProto(bytes));
+        decodesOrKeeps('otlp-traces-scan', bytes);
       }),
       { numRuns: FUZZ_RUNS },
     );

@@ -8,9 +8,10 @@ import type { Traces } from '../../../../lib/model/index.js';
 import { decodeTracesProto, encodeTracesJson, encodeTracesProto } from '../../../../lib/protocol/otlp/index.js';
 import { TraceRequestType, TracesDataType } from '../../../../lib/protocol/otlp/proto-root.js';
 import { tracesArb } from '../../../helpers/arbitraries.js';
+import { decodesOrKeeps, FUZZ_RUNS } from '../../../helpers/fuzz-corpus.js';
 import { sampleTraces } from '../../../helpers/fixtures.js';
 import { assertGolden, hexLines } from '../../../helpers/golden.js';
-import { decodesOrRejects, FUZZ_RUNS, mutate, mutationsArb } from './fuzz.js';
+import { mutate, mutationsArb } from './fuzz.js';
 
 const TRACE_ID = Buffer.from('5b8efff798038103d269b633813fc60c', 'hex');
 const SPAN_ID = Buffer.from('eee19b7ec3c1b174', 'hex');
@@ -168,7 +169,7 @@ describe('OTLP/protobuf traces', () => {
   it('survives arbitrary bytes: decodes or throws InvalidInputError (property)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
-        decodesOrRejects(() => decodeTracesProto(bytes));
+        decodesOrKeeps('otlp-traces-proto', bytes);
       }),
       { numRuns: FUZZ_RUNS },
     );
@@ -179,7 +180,7 @@ describe('OTLP/protobuf traces', () => {
     fc.assert(
       fc.property(fc.option(tracesArb, { nil: undefined }), mutationsArb, (model, mutations) => {
         const input = mutate(model === undefined ? base : encodeTracesProto(model), mutations);
-        const decoded = decodesOrRejects(() => decodeTracesProto(input));
+        const decoded = decodesOrKeeps('otlp-traces-proto', input);
         if (decoded !== undefined) assert.deepStrictEqual(decodeTracesProto(encodeTracesProto(decoded)), decoded);
       }),
       { numRuns: FUZZ_RUNS },

@@ -7,8 +7,6 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { spanCount, type Traces } from '../../../../lib/model/index.js';
 import {
-  decodeZipkinV1Json,
-  decodeZipkinV1Thrift,
   decodeZipkinV2Json,
   decodeZipkinV2Proto,
   encodeZipkinV2Json,
@@ -16,7 +14,8 @@ import {
 } from '../../../../lib/protocol/zipkin/index.js';
 import { zipkinSpansArb } from '../../../helpers/zipkin-arbitraries.js';
 import { AnnotationType, encodeV1Thrift, typedValue, type ThriftSpan } from '../../../helpers/zipkin-thrift.js';
-import { decodesOrRejects, FUZZ_RUNS, mutate, mutationsArb, replaceAt } from '../otlp/fuzz.js';
+import { decodesOrKeeps, FUZZ_RUNS } from '../../../helpers/fuzz-corpus.js';
+import { mutate, mutationsArb, replaceAt } from '../otlp/fuzz.js';
 
 /** What a decoder produced must survive our encoder and decoder. */
 function carried(t: Traces | undefined): void {
@@ -74,16 +73,16 @@ const v1ThriftOf = (s: V1): Uint8Array =>
   ]);
 
 describe('Zipkin decoders under fuzzing', () => {
-  const textDecoders: [string, fc.Arbitrary<string>, (body: string | Uint8Array) => Traces][] = [
-    ['v2 JSON', v2JsonArb, decodeZipkinV2Json],
-    ['v1 JSON', v1Arb.map(v1JsonOf), decodeZipkinV1Json],
-  ];
-  for (const [name, arb, decode] of textDecoders) {
+  const textDecoders = [
+    ['zipkin-v2-json', 'v2 JSON', v2JsonArb],
+    ['zipkin-v1-json', 'v1 JSON', v1Arb.map(v1JsonOf)],
+  ] as const;
+  for (const [id, name, arb] of textDecoders) {
     it(`${name}: a value replaced anywhere decodes or gives InvalidInputError, and what decodes is carried`, () => {
       fc.assert(
         fc.property(arb, fc.nat(), jsonValueArb, (text, at, replacement) => {
           const doc = replaceAt(JSON.parse(text), at, replacement);
-          carried(decodesOrRejects(() => decode(JSON.stringify(doc))));
+          carried(decodesOrKeeps(id, JSON.stringify(doc)));
         }),
         { numRuns: FUZZ_RUNS },
       );
@@ -91,7 +90,7 @@ describe('Zipkin decoders under fuzzing', () => {
     it(`${name}: mutated bytes decode or give InvalidInputError`, () => {
       fc.assert(
         fc.property(arb, mutationsArb, (text, mutations) => {
-          carried(decodesOrRejects(() => decode(mutate(Buffer.from(text), mutations))));
+          carried(decodesOrKeeps(id, mutate(Buffer.from(text), mutations)));
         }),
         { numRuns: FUZZ_RUNS },
       );
@@ -99,22 +98,22 @@ describe('Zipkin decoders under fuzzing', () => {
     it(`${name}: arbitrary JSON decodes or gives InvalidInputError`, () => {
       fc.assert(
         fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => {
-          carried(decodesOrRejects(() => decode(JSON.stringify(v))));
+          carried(decodesOrKeeps(id, JSON.stringify(v)));
         }),
         { numRuns: FUZZ_RUNS },
       );
     });
   }
 
-  const binaryDecoders: [string, fc.Arbitrary<Uint8Array>, (body: Uint8Array) => Traces][] = [
-    ['v2 protobuf', v2ProtoArb, decodeZipkinV2Proto],
-    ['v1 Thrift', v1Arb.map(v1ThriftOf), decodeZipkinV1Thrift],
-  ];
-  for (const [name, arb, decode] of binaryDecoders) {
+  const binaryDecoders = [
+    ['zipkin-v2-proto', 'v2 protobuf', v2ProtoArb],
+    ['zipkin-v1-thrift', 'v1 Thrift', v1Arb.map(v1ThriftOf)],
+  ] as const;
+  for (const [id, name, arb] of binaryDecoders) {
     it(`${name}: mutated bytes decode or give InvalidInputError, and what decodes is carried`, () => {
       fc.assert(
         fc.property(arb, mutationsArb, (bytes, mutations) => {
-          carried(decodesOrRejects(() => decode(mutate(bytes, mutations))));
+          carried(decodesOrKeeps(id, mutate(bytes, mutations)));
         }),
         { numRuns: FUZZ_RUNS },
       );
@@ -122,7 +121,7 @@ describe('Zipkin decoders under fuzzing', () => {
     it(`${name}: random bytes decode or give InvalidInputError`, () => {
       fc.assert(
         fc.property(fc.uint8Array({ maxLength: 96 }), (bytes) => {
-          carried(decodesOrRejects(() => decode(bytes)));
+          carried(decodesOrKeeps(id, bytes));
         }),
         { numRuns: FUZZ_RUNS },
       );
@@ -133,7 +132,7 @@ describe('Zipkin decoders under fuzzing', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 3 }), fc.uint8Array({ maxLength: 96 }), (n, rest) => {
         const head = Buffer.from([12, 0, 0, 0, n]);
-        carried(decodesOrRejects(() => decodeZipkinV1Thrift(Buffer.concat([head, rest]))));
+        carried(decodesOrKeeps('zipkin-v1-thrift', Buffer.concat([head, rest])));
       }),
       { numRuns: FUZZ_RUNS },
     );
@@ -142,7 +141,7 @@ describe('Zipkin decoders under fuzzing', () => {
   it('what the v2 JSON decoder takes from mutated input re-encodes to JSON it takes again', () => {
     fc.assert(
       fc.property(v2JsonArb, mutationsArb, (text, mutations) => {
-        const t = decodesOrRejects(() => decodeZipkinV2Json(mutate(Buffer.from(text), mutations)));
+        const t = decodesOrKeeps('zipkin-v2-json', mutate(Buffer.from(text), mutations));
         if (t !== undefined) assert.equal(spanCount(decodeZipkinV2Json(encodeZipkinV2Json(t))), spanCount(t));
       }),
       { numRuns: FUZZ_RUNS },
