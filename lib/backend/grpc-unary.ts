@@ -9,6 +9,40 @@ import { ABORTED, type ExportResult } from './backend.js';
 import { resultFromGrpcStatus } from './classify.js';
 import { reloadingCredentials } from './grpc-tls.js';
 
+/** What every gRPC backend (otlp, jaeger, opencensus) is configured with. */
+export interface GrpcBackendOptions extends Partial<GrpcTlsOptions> {
+  /** Component name in logs and stats; defaults to the type. */
+  name?: string;
+  /** 'host:port', or any gRPC target such as 'dns:///host:port'. */
+  endpoint: string;
+  /** Sent as metadata on every call or stream (authentication tokens, tenant IDs). */
+  headers?: Record<string, string>;
+  compression?: 'gzip' | 'none';
+  /** Deadline of one export. */
+  timeoutMs?: number;
+}
+
+const GZIP = 2; // grpc-js CompressionAlgorithms.gzip
+
+/**
+ * The channel and call metadata of a gRPC backend: its TLS, ocsvc's user
+ * agent, gzip when asked, headers as metadata. The channel connects lazily, so
+ * a backend that is down does not stop start-up.
+ */
+export function grpcBackendChannel(
+  o: GrpcBackendOptions,
+  name: string,
+  defaults: { insecure: boolean; compression: 'gzip' | 'none' },
+  extra: grpc.ChannelOptions = {},
+): { client: grpc.Client; metadata: grpc.Metadata } {
+  const channelOptions: grpc.ChannelOptions = { 'grpc.primary_user_agent': 'ocsvc', ...extra };
+  if ((o.compression ?? defaults.compression) === 'gzip') channelOptions['grpc.default_compression_algorithm'] = GZIP;
+  const client = new grpc.Client(o.endpoint, channelCredentials({ ...o, insecure: o.insecure ?? defaults.insecure }, name), channelOptions);
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(o.headers ?? {})) metadata.set(key.toLowerCase(), value);
+  return { client, metadata };
+}
+
 export interface GrpcTlsOptions {
   /** Plaintext when true; otherwise TLS with the system's roots (or caFile). */
   insecure: boolean;

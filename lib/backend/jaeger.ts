@@ -12,36 +12,16 @@ import type { Metrics } from '../model/metrics.js';
 import type { Traces } from '../model/trace.js';
 import { encodePostSpansProto, JAEGER_POST_SPANS_PATH, tracesToJaeger, type JaegerBatch } from '../protocol/jaeger/index.js';
 import type { Backend, ExportResult } from './backend.js';
-import { channelCredentials, unaryExport } from './grpc-unary.js';
+import { grpcBackendChannel, unaryExport, type GrpcBackendOptions } from './grpc-unary.js';
 
-export interface JaegerOptions {
-  /** Component name in logs and stats; defaults to the type. */
-  name?: string;
-  /** 'host:port' of a Jaeger collector's gRPC port (14250), or any gRPC target such as 'dns:///host:port'. */
-  endpoint: string;
-  /** Plaintext when true; otherwise TLS with the system's roots (or caFile). */
-  insecure?: boolean;
-  caFile?: string;
-  /** PEM client certificate and key, for mutual TLS; both or neither. */
-  certFile?: string;
-  keyFile?: string;
-  /** Told when changed TLS files are unusable (the previous ones stay in use). */
-  onTlsError?: (err: Error) => void;
-  /** Sent as metadata on every call (authentication tokens, tenant IDs). */
-  headers?: Record<string, string>;
-  /** gzip only if the collector takes it (Jaeger's does since 1.x with gzip registered); none by default. */
-  compression?: 'gzip' | 'none';
-  /** Deadline of one PostSpans call. */
-  timeoutMs?: number;
-}
+/** endpoint: a Jaeger collector's gRPC port (14250). compression: gzip only if the collector takes it (Jaeger's does since 1.x with gzip registered); none by default. */
+export type JaegerOptions = GrpcBackendOptions;
 
 export const JAEGER_DEFAULTS = {
   insecure: false,
   compression: 'none',
   timeoutMs: 10_000, // 10 seconds, the OpenTelemetry Collector's default
 } as const;
-
-const GZIP = 2; // grpc-js CompressionAlgorithms.gzip
 
 /** All batches as one: the first's process for the batch, the others' on their spans. */
 export function oneBatch(batches: readonly JaegerBatch[]): JaegerBatch {
@@ -55,19 +35,14 @@ export class JaegerBackend implements Backend {
   readonly name: string;
   readonly close: () => Promise<void>;
   private readonly client: grpc.Client;
-  private readonly metadata = new grpc.Metadata();
+  private readonly metadata: grpc.Metadata;
   private readonly timeoutMs: number;
   private closed = false;
 
   constructor(options: JaegerOptions) {
     this.name = options.name ?? this.type;
     this.timeoutMs = options.timeoutMs ?? JAEGER_DEFAULTS.timeoutMs;
-    for (const [key, value] of Object.entries(options.headers ?? {})) this.metadata.set(key.toLowerCase(), value);
-    const channelOptions: grpc.ChannelOptions = { 'grpc.primary_user_agent': 'ocsvc' };
-    if ((options.compression ?? JAEGER_DEFAULTS.compression) === 'gzip') channelOptions['grpc.default_compression_algorithm'] = GZIP;
-    const credentials = channelCredentials({ ...options, insecure: options.insecure ?? JAEGER_DEFAULTS.insecure }, this.name);
-    // The channel connects lazily, so a collector that is down does not stop start-up.
-    this.client = new grpc.Client(options.endpoint, credentials, channelOptions);
+    ({ client: this.client, metadata: this.metadata } = grpcBackendChannel(options, this.name, JAEGER_DEFAULTS));
     this.close = closeOnce(async () => {
       this.closed = true;
       this.client.close();

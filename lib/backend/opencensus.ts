@@ -22,30 +22,13 @@ import {
   type OcExportTraceRequest,
 } from '../protocol/opencensus/index.js';
 import { ABORTED, type Backend, type ExportResult } from './backend.js';
-import { channelCredentials } from './grpc-unary.js';
+import { grpcBackendChannel, type GrpcBackendOptions } from './grpc-unary.js';
 import { OcExportStream, type Acknowledgements, type OcRequest } from './opencensus-stream.js';
 
-export interface OpenCensusOptions {
-  /** Component name in logs and stats; defaults to the type. */
-  name?: string;
-  /** 'host:port', or any gRPC target such as 'dns:///host:port'. */
-  endpoint: string;
-  /** Plaintext when true; otherwise TLS with the system's roots (or caFile). */
-  insecure?: boolean;
-  /** PEM file of the CA that signed the server's certificate (a private CA). */
-  caFile?: string;
-  /** PEM client certificate and key, for mutual TLS; both or neither. */
-  certFile?: string;
-  keyFile?: string;
-  /** Told when changed TLS files are unusable (the previous ones stay in use). */
-  onTlsError?: (err: Error) => void;
-  /** Sent as metadata when each stream opens (authentication tokens, tenant IDs). */
-  headers?: Record<string, string>;
-  compression?: 'gzip' | 'none';
+/** headers: sent as metadata when each stream opens. timeoutMs: how long one export waits for its acknowledgement before the stream is given up. */
+export interface OpenCensusOptions extends GrpcBackendOptions {
   /** Long-lived streams per signal; one export uses one of them, round-robin. */
   numStreams?: number;
-  /** How long one export waits for its acknowledgement before the stream is given up. */
-  timeoutMs?: number;
   /**
    * 'response': ok only when the server wrote a response per message (ocsvc's
    * receiver does). 'none': ok when written and the stream did not fail
@@ -78,8 +61,6 @@ const CLOSE_GRACE_MS = 2_000; // 2 seconds
  */
 export const ACK_METADATA = { key: 'ocsvc-acks', value: 'per-message' } as const;
 
-const GZIP = 2; // grpc-js CompressionAlgorithms.gzip
-const USER_AGENT = 'ocsvc';
 const identity = (bytes: Buffer): Buffer => bytes;
 
 export class OpenCensusBackend implements Backend {
@@ -95,24 +76,13 @@ export class OpenCensusBackend implements Backend {
   constructor(options: OpenCensusOptions) {
     this.name = options.name ?? this.type;
     this.timeoutMs = options.timeoutMs ?? OPENCENSUS_DEFAULTS.timeoutMs;
-    const channelOptions: grpc.ChannelOptions = {
-      'grpc.primary_user_agent': USER_AGENT,
-      // Reconnect on our schedule: grpc-js starts at 1 s, which would fail
-      // the first streams after the backend comes back.
+    // Reconnect on our schedule: grpc-js starts at 1 s, which would fail
+    // the first streams after the backend comes back.
+    const { client, metadata } = grpcBackendChannel(options, this.name, OPENCENSUS_DEFAULTS, {
       'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF.initialMs,
       'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF.maxMs,
-    };
-    if ((options.compression ?? OPENCENSUS_DEFAULTS.compression) === 'gzip') {
-      channelOptions['grpc.default_compression_algorithm'] = GZIP;
-    }
-    // The channel connects lazily, so a backend that is down does not stop start-up.
-    this.client = new grpc.Client(
-      options.endpoint,
-      channelCredentials({ ...options, insecure: options.insecure ?? OPENCENSUS_DEFAULTS.insecure }, 'opencensus'),
-      channelOptions,
-    );
-    const metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries(options.headers ?? {})) metadata.set(key.toLowerCase(), value);
+    });
+    this.client = client;
     const acknowledgements = options.acknowledgements ?? OPENCENSUS_DEFAULTS.acknowledgements;
     if (acknowledgements === 'response') metadata.set(ACK_METADATA.key, ACK_METADATA.value);
     const shared = {
