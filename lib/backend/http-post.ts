@@ -29,6 +29,35 @@ export interface HttpPostOptions {
   timeoutMs: number;
 }
 
+/** What every HTTP backend (otlphttp, zipkin) is configured with, besides its URLs and encoding. */
+export interface HttpBackendOptions {
+  /** Component name in logs and stats; defaults to the type. */
+  name?: string;
+  compression?: 'gzip' | 'none';
+  headers?: Record<string, string>;
+  /** Bound on one request, from connecting to the last byte of the answer. */
+  timeoutMs?: number;
+  /** For an https:// endpoint: PEM file of the CA that signed the server's certificate (default: the system's roots). */
+  caFile?: string;
+  /** PEM client certificate and key, for mutual TLS; both or neither. Re-read when they change. */
+  certFile?: string;
+  keyFile?: string;
+  /** Told when changed TLS files are unusable (the previous ones stay in use). */
+  onTlsError?: (err: Error) => void;
+}
+
+/** The poster of an HTTP backend from its options. */
+export function backendPoster(name: string, o: HttpBackendOptions, defaults: { compression: 'gzip' | 'none'; timeoutMs: number }): HttpPoster {
+  return new HttpPoster({
+    name,
+    headers: o.headers,
+    tls: { caFile: o.caFile, certFile: o.certFile, keyFile: o.keyFile },
+    onTlsError: o.onTlsError,
+    gzip: (o.compression ?? defaults.compression) === 'gzip',
+    timeoutMs: o.timeoutMs ?? defaults.timeoutMs,
+  });
+}
+
 export interface HttpAnswer {
   statusCode: number;
   contentType: string;

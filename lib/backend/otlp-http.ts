@@ -17,28 +17,16 @@ import {
 } from '../protocol/otlp/index.js';
 import type { Backend, ExportResult } from './backend.js';
 import { okResult, parseRetryAfterMs, resultFromHttpStatus } from './classify.js';
-import { clip, HttpPoster, type HttpAnswer } from './http-post.js';
+import { backendPoster, clip, HttpPoster, type HttpAnswer, type HttpBackendOptions } from './http-post.js';
 import { decodeRpcStatusProto } from '../protocol/rpc-status.js';
 
-export interface OtlpHttpOptions {
-  name?: string;
+export interface OtlpHttpOptions extends HttpBackendOptions {
   /** Base URL such as 'http://host:4318'; /v1/traces and /v1/metrics are appended. */
   endpoint?: string;
   /** Full URLs, used as they are; each overrides the one derived from endpoint. */
   tracesUrl?: string;
   metricsUrl?: string;
   encoding?: 'proto' | 'json';
-  compression?: 'gzip' | 'none';
-  headers?: Record<string, string>;
-  /** Bound on one request, from connecting to the last byte of the answer. */
-  timeoutMs?: number;
-  /** For an https:// endpoint: PEM file of the CA that signed the server's certificate (default: the system's roots). */
-  caFile?: string;
-  /** PEM client certificate and key, for mutual TLS; both or neither. Re-read when they change. */
-  certFile?: string;
-  keyFile?: string;
-  /** Told when changed TLS files are unusable (the previous ones stay in use). */
-  onTlsError?: (err: Error) => void;
 }
 
 export const OTLP_HTTP_DEFAULTS = {
@@ -59,14 +47,7 @@ export class OtlpHttpBackend implements Backend {
   constructor(options: OtlpHttpOptions) {
     this.name = options.name ?? this.type;
     this.encoding = options.encoding ?? OTLP_HTTP_DEFAULTS.encoding;
-    this.http = new HttpPoster({
-      name: this.name,
-      headers: options.headers,
-      tls: { caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile },
-      onTlsError: options.onTlsError,
-      gzip: (options.compression ?? OTLP_HTTP_DEFAULTS.compression) === 'gzip',
-      timeoutMs: options.timeoutMs ?? OTLP_HTTP_DEFAULTS.timeoutMs,
-    });
+    this.http = backendPoster(this.name, options, OTLP_HTTP_DEFAULTS);
     this.tracesUrl = signalUrl(options.tracesUrl, options.endpoint, 'v1/traces');
     this.metricsUrl = signalUrl(options.metricsUrl, options.endpoint, 'v1/metrics');
     this.close = closeOnce(async () => this.http.close());

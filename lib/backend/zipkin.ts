@@ -13,27 +13,15 @@ import type { Traces } from '../model/trace.js';
 import { encodeZipkinV2Json, encodeZipkinV2Proto } from '../protocol/zipkin/index.js';
 import type { Backend, ExportResult } from './backend.js';
 import { parseRetryAfterMs, resultFromHttpStatus } from './classify.js';
-import { clip, HttpPoster } from './http-post.js';
+import { backendPoster, clip, HttpPoster, type HttpBackendOptions } from './http-post.js';
 
-export interface ZipkinOptions {
-  name?: string;
+export interface ZipkinOptions extends HttpBackendOptions {
   /**
    * The spans endpoint, such as 'http://zipkin:9411/api/v2/spans'; a URL
    * without a path ('http://zipkin:9411') gets /api/v2/spans appended.
    */
   endpoint: string;
   encoding?: 'json' | 'proto';
-  compression?: 'gzip' | 'none';
-  headers?: Record<string, string>;
-  /** Bound on one request, from connecting to the last byte of the answer. */
-  timeoutMs?: number;
-  /** For an https:// endpoint: PEM file of the CA that signed the server's certificate (default: the system's roots). */
-  caFile?: string;
-  /** PEM client certificate and key, for mutual TLS; both or neither. Re-read when they change. */
-  certFile?: string;
-  keyFile?: string;
-  /** Told when changed TLS files are unusable (the previous ones stay in use). */
-  onTlsError?: (err: Error) => void;
 }
 
 export const ZIPKIN_DEFAULTS = {
@@ -57,14 +45,7 @@ export class ZipkinBackend implements Backend {
     this.name = options.name ?? this.type;
     this.encoding = options.encoding ?? ZIPKIN_DEFAULTS.encoding;
     this.url = spansUrl(this.name, options.endpoint);
-    this.http = new HttpPoster({
-      name: this.name,
-      headers: options.headers,
-      tls: { caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile },
-      onTlsError: options.onTlsError,
-      gzip: (options.compression ?? ZIPKIN_DEFAULTS.compression) === 'gzip',
-      timeoutMs: options.timeoutMs ?? ZIPKIN_DEFAULTS.timeoutMs,
-    });
+    this.http = backendPoster(this.name, options, ZIPKIN_DEFAULTS);
     this.close = closeOnce(async () => this.http.close());
   }
 
