@@ -47,7 +47,13 @@ export function contentEncoding(header: string | undefined): ContentEncoding | u
   return undefined;
 }
 
-export async function readBody(req: IncomingMessage, options: { maxBytes: number; maxInflateRatio?: number }): Promise<BodyResult> {
+/** How large a body may be, as sent and once decompressed, and how much it may inflate. */
+export interface BodyBounds {
+  maxBytes: number;
+  maxInflateRatio?: number;
+}
+
+export async function readBody(req: IncomingMessage, options: BodyBounds): Promise<BodyResult> {
   const { maxBytes } = options;
   const encoding = contentEncoding(req.headers['content-encoding']);
   if (encoding === undefined) {

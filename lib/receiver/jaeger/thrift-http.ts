@@ -5,11 +5,10 @@
 // and, when the pipeline refuses for now, 503 (or 429 when out of room) with
 // Retry-After.
 import type { IncomingMessage } from 'node:http';
-import { type Component, closeOnce } from '../../lifecycle.js';
 import type { TlsCertificates } from '../../net/tls.js';
 import type { Authenticator, Caller } from '../auth/authenticator.js';
 import { decodeBatchThrift, tracesFromJaeger, type ThriftProtocol } from '../../protocol/jaeger/index.js';
-import { DEFAULT_MAX_BODY_BYTES, mediaType, readBody } from '../body.js';
+import { DEFAULT_MAX_BODY_BYTES, mediaType, readBody, type BodyBounds } from '../body.js';
 import { HttpServer, send } from '../http-server.js';
 import type { ExportDeps } from '../otlp/export.js';
 import { httpStatusFor, outcomeMessage, retryAfterSeconds } from '../outcome.js';
@@ -41,15 +40,10 @@ export interface JaegerThriftHttpReceiverOptions {
 
 const TEXT = 'text/plain; charset=utf-8';
 
-export class JaegerThriftHttpReceiver implements Component {
-  readonly name: string;
-  readonly close: () => Promise<void>;
-  private readonly server: HttpServer;
-
+export class JaegerThriftHttpReceiver extends HttpServer {
   constructor(o: JaegerThriftHttpReceiverOptions) {
-    this.name = o.name;
-    const bounds = { maxBytes: o.maxRequestBytes ?? DEFAULT_MAX_BODY_BYTES, maxInflateRatio: o.maxInflateRatio };
-    this.server = new HttpServer({
+    const bounds: BodyBounds = { maxBytes: o.maxRequestBytes ?? DEFAULT_MAX_BODY_BYTES, maxInflateRatio: o.maxInflateRatio };
+    super({
       name: o.name,
       endpoint: o.endpoint,
       closeTimeoutMs: o.closeTimeoutMs,
@@ -58,15 +52,6 @@ export class JaegerThriftHttpReceiver implements Component {
       auth: o.auth,
       routes: [{ path: JAEGER_TRACES_PATH, methods: ['POST'], handle: (req, res, caller) => handle(req, res, caller, o.deps, bounds) }],
     });
-    this.close = closeOnce(() => this.server.close());
-  }
-
-  get port(): number {
-    return this.server.port;
-  }
-
-  start(): Promise<void> {
-    return this.server.start();
   }
 }
 
@@ -75,7 +60,7 @@ async function handle(
   res: Parameters<typeof send>[0],
   caller: Caller,
   deps: ExportDeps,
-  bounds: { maxBytes: number; maxInflateRatio?: number },
+  bounds: BodyBounds,
 ): Promise<void> {
   const protocol = CONTENT_TYPES[mediaType(req)];
   if (protocol === undefined) {

@@ -7,89 +7,36 @@
 // unsupported Content-Type or Content-Encoding; 404 and 405 from the server.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { type Component, closeOnce } from '../../lifecycle.js';
-import { watchedCertificates, type TlsFiles } from '../../net/tls.js';
-import type { Outcome, TelemetryConsumer } from '../../pipeline/consumer.js';
-import type { Logger } from '../../telemetry/log.js';
-import type { Registry } from '../../telemetry/stats.js';
-import type { Authenticator } from '../auth/authenticator.js';
-import { DEFAULT_MAX_BODY_BYTES, mediaType, readBody } from '../body.js';
+import type { Outcome } from '../../pipeline/consumer.js';
+import { mediaType, readBody, type BodyBounds } from '../body.js';
+import { httpReceiverServer, type HttpReceiverOptions } from '../http-receiver.js';
 import { answerUnauthenticated, HttpServer, send, type AuthRefusal, type HttpHandler } from '../http-server.js';
 import { grpcCodeFor, httpStatusFor, outcomeMessage, retryAfterSeconds } from '../outcome.js';
 import { encodeRpcStatusJson, encodeRpcStatusProto, type RpcStatus } from '../../protocol/rpc-status.js';
 import { handleExport, type ExportDeps } from './export.js';
 import { METRICS, TRACES, type OtlpFormat, type OtlpSignal } from './signals.js';
 
-export interface OtlpHttpReceiverOptions {
-  /** 'host:port'; the OTLP default is '0.0.0.0:4318'. Port 0 picks a free port. */
-  endpoint: string;
-  consumer: TelemetryConsumer;
-  registry: Registry;
-  /** Component name in self-metrics; default 'otlp/http'. */
-  name?: string;
-  /** Largest body accepted, both as sent and once decompressed; default 4 MiB. */
-  maxRequestBytes?: number;
-  /** Most a body may inflate, as a multiple of its compressed size (see body.ts). */
-  maxInflateRatio?: number;
+/** endpoint: the OTLP default is '0.0.0.0:4318'. name: default 'otlp/http'. */
+export interface OtlpHttpReceiverOptions extends HttpReceiverOptions {
   tracesPath?: string;
   metricsPath?: string;
-  headersTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  keepAliveTimeoutMs?: number;
-  /** close() waits this long for requests in flight; default 5 s. */
-  closeTimeoutMs?: number;
-  /** Told about unexpected failures (answered with 500). */
-  onError?: (err: unknown) => void;
-  /** TLS (mutual with clientCaFile), certificates reloaded when their files change; plaintext when absent. */
-  tls?: TlsFiles;
-  /** How often, at most, the certificate files are looked at; default 1 s. */
-  fileCheckIntervalMs?: number;
-  /** Bearer tokens on every request; none when absent. */
-  auth?: Authenticator;
-  log?: Logger;
 }
 
 const CONTENT_TYPES: Record<OtlpFormat, string> = { proto: 'application/x-protobuf', json: 'application/json' };
 
-export class OtlpHttpReceiver implements Component {
-  readonly name: string;
-  readonly close: () => Promise<void>;
-  private readonly server: HttpServer;
-
+export class OtlpHttpReceiver extends HttpServer {
   constructor(options: OtlpHttpReceiverOptions) {
-    this.name = options.name ?? 'otlp/http';
-    const deps: ExportDeps = {
-      consumer: options.consumer,
-      registry: options.registry,
-      stats: options.registry.component(this.name, 'receiver'),
-    };
-    const bounds = { maxBytes: options.maxRequestBytes ?? DEFAULT_MAX_BODY_BYTES, maxInflateRatio: options.maxInflateRatio };
-    this.server = new HttpServer({
-      name: this.name,
-      endpoint: options.endpoint,
-      headersTimeoutMs: options.headersTimeoutMs,
-      requestTimeoutMs: options.requestTimeoutMs,
-      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
-      closeTimeoutMs: options.closeTimeoutMs,
-      onError: options.onError,
-      tls: watchedCertificates(options.tls, { component: this.name, log: options.log, checkIntervalMs: options.fileCheckIntervalMs }),
-      auth: options.auth,
-      onUnauthenticated: unauthenticated,
-      routes: [
-        { path: options.tracesPath ?? TRACES.httpPath, methods: ['POST'], handle: exportHandler(TRACES, deps, bounds) },
-        { path: options.metricsPath ?? METRICS.httpPath, methods: ['POST'], handle: exportHandler(METRICS, deps, bounds) },
-      ],
-    });
-    this.close = closeOnce(() => this.server.close());
-  }
-
-  /** The bound port; only after start(). */
-  get port(): number {
-    return this.server.port;
-  }
-
-  start(): Promise<void> {
-    return this.server.start();
+    super(
+      httpReceiverServer(
+        options,
+        options.name ?? 'otlp/http',
+        (deps, bounds) => [
+          { path: options.tracesPath ?? TRACES.httpPath, methods: ['POST'], handle: exportHandler(TRACES, deps, bounds) },
+          { path: options.metricsPath ?? METRICS.httpPath, methods: ['POST'], handle: exportHandler(METRICS, deps, bounds) },
+        ],
+        { onUnauthenticated: unauthenticated },
+      ),
+    );
   }
 }
 
@@ -107,7 +54,7 @@ function unauthenticated(req: IncomingMessage, res: ServerResponse, refusal: Aut
   answerUnauthenticated(res, refusal, CONTENT_TYPES[format], format === 'proto' ? encodeRpcStatusProto(rpc) : encodeRpcStatusJson(rpc));
 }
 
-function exportHandler<T>(sig: OtlpSignal<T>, deps: ExportDeps, bounds: { maxBytes: number; maxInflateRatio?: number }): HttpHandler {
+function exportHandler<T>(sig: OtlpSignal<T>, deps: ExportDeps, bounds: BodyBounds): HttpHandler {
   return async (req, res, caller) => {
     const format = formatOf(req);
     if (!format) {

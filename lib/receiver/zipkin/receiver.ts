@@ -7,45 +7,18 @@
 // a Content-Type or Content-Encoding it cannot read; 503, or 429 when we are
 // out of room, with Retry-After; 404 and 405 from the server.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Component, closeOnce } from '../../lifecycle.js';
 import { spanCount, type Traces } from '../../model/index.js';
-import { watchedCertificates, type TlsFiles } from '../../net/tls.js';
-import type { Outcome, TelemetryConsumer } from '../../pipeline/consumer.js';
-import type { Caller, Authenticator } from '../auth/authenticator.js';
-import type { Logger } from '../../telemetry/log.js';
+import type { Outcome } from '../../pipeline/consumer.js';
+import type { Caller } from '../auth/authenticator.js';
 import { decodeZipkinV1Json, decodeZipkinV1Thrift, decodeZipkinV2Json, decodeZipkinV2Proto } from '../../protocol/zipkin/index.js';
-import type { Registry } from '../../telemetry/stats.js';
-import { DEFAULT_MAX_BODY_BYTES, mediaType, readBody } from '../body.js';
+import { mediaType, readBody, type BodyBounds } from '../body.js';
+import { httpReceiverServer, type HttpReceiverOptions } from '../http-receiver.js';
 import { HttpServer, send, type HttpHandler } from '../http-server.js';
 import { consumeCounted, malformed, type ExportDeps } from '../otlp/export.js';
 import { httpStatusFor, outcomeMessage, retryAfterSeconds } from '../outcome.js';
 
-export interface ZipkinReceiverOptions {
-  /** 'host:port'; Zipkin's default is '0.0.0.0:9411'. Port 0 picks a free port. */
-  endpoint: string;
-  consumer: TelemetryConsumer;
-  registry: Registry;
-  /** Component name in self-metrics; default 'zipkin'. */
-  name?: string;
-  /** Largest body accepted, both as sent and once decompressed; default 4 MiB. */
-  maxRequestBytes?: number;
-  /** Most a body may inflate, as a multiple of its compressed size (see ../body.ts). */
-  maxInflateRatio?: number;
-  headersTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  keepAliveTimeoutMs?: number;
-  /** close() waits this long for requests in flight; default 5 s. */
-  closeTimeoutMs?: number;
-  /** Told about unexpected failures (answered with 500). */
-  onError?: (err: unknown) => void;
-  /** TLS (mutual with clientCaFile), certificates reloaded when their files change; plaintext when absent. */
-  tls?: TlsFiles;
-  /** How often, at most, the certificate files are looked at; default 1 s. */
-  fileCheckIntervalMs?: number;
-  /** Bearer tokens on every request; none when absent. */
-  auth?: Authenticator;
-  log?: Logger;
-}
+/** endpoint: Zipkin's default is '0.0.0.0:9411'. name: default 'zipkin'. */
+export type ZipkinReceiverOptions = HttpReceiverOptions;
 
 /** One encoding of one API version: the media types that select it and its decoder. */
 interface Encoding {
@@ -85,37 +58,13 @@ const V1: Api = {
 
 const TEXT = 'text/plain; charset=utf-8';
 
-export class ZipkinReceiver implements Component {
-  readonly name: string;
-  readonly close: () => Promise<void>;
-  private readonly server: HttpServer;
-
+export class ZipkinReceiver extends HttpServer {
   constructor(options: ZipkinReceiverOptions) {
-    this.name = options.name ?? 'zipkin';
-    const deps: ExportDeps = { consumer: options.consumer, registry: options.registry, stats: options.registry.component(this.name, 'receiver') };
-    const bounds = { maxBytes: options.maxRequestBytes ?? DEFAULT_MAX_BODY_BYTES, maxInflateRatio: options.maxInflateRatio };
-    this.server = new HttpServer({
-      name: this.name,
-      endpoint: options.endpoint,
-      headersTimeoutMs: options.headersTimeoutMs,
-      requestTimeoutMs: options.requestTimeoutMs,
-      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
-      closeTimeoutMs: options.closeTimeoutMs,
-      onError: options.onError,
-      tls: watchedCertificates(options.tls, { component: this.name, log: options.log, checkIntervalMs: options.fileCheckIntervalMs }),
-      auth: options.auth,
-      routes: [V2, V1].map((api) => ({ path: api.path, methods: ['POST'], handle: spansHandler(api, deps, bounds) })),
-    });
-    this.close = closeOnce(() => this.server.close());
-  }
-
-  /** The bound port; only after start(). */
-  get port(): number {
-    return this.server.port;
-  }
-
-  start(): Promise<void> {
-    return this.server.start();
+    super(
+      httpReceiverServer(options, options.name ?? 'zipkin', (deps, bounds) =>
+        [V2, V1].map((api) => ({ path: api.path, methods: ['POST'], handle: spansHandler(api, deps, bounds) })),
+      ),
+    );
   }
 }
 
@@ -124,7 +73,7 @@ function encodingOf(api: Api, req: IncomingMessage): Encoding | undefined {
   return api.encodings.find((e) => e.mediaTypes.includes(type));
 }
 
-function spansHandler(api: Api, deps: ExportDeps, bounds: { maxBytes: number; maxInflateRatio?: number }): HttpHandler {
+function spansHandler(api: Api, deps: ExportDeps, bounds: BodyBounds): HttpHandler {
   const accepted = api.encodings.flatMap((e) => e.mediaTypes.filter((t) => t !== '')).join(' or ');
   return async (req, res, caller) => {
     const encoding = encodingOf(api, req);
