@@ -1,24 +1,9 @@
 // drop: dropped when every sub-policy samples (or inverted-samples), which
 // overrides any other policy's vote to keep; not sampled as soon as one does
 // not, as the Collector's.
-import { mergeBuckets, Vote, type Policy } from './policy.js';
+import { allOf } from './and.js';
+import { Vote, type Policy } from './policy.js';
 
 export function drop(name: string, subs: readonly Policy[]): Policy {
-  return {
-    name,
-    buckets: mergeBuckets(subs),
-    evaluate: (trace, budgets) => {
-      let result: Vote = Vote.dropped;
-      for (const sub of subs) {
-        const vote = sub.evaluate(trace, budgets);
-        // Also while measuring budgets: a vote only grows with grants, so it
-        // will not sample for real either, and the real walk stops here too.
-        if (vote === Vote.notSampled || vote === Vote.invertNotSampled) {
-          result = Vote.notSampled;
-          break;
-        }
-      }
-      return result;
-    },
-  };
+  return allOf(name, subs, Vote.dropped);
 }
