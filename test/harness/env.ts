@@ -8,11 +8,15 @@ import type { TestContext } from 'node:test';
 export const KAFKA_BROKERS_ENV = 'OCSVC_TEST_KAFKA_BROKERS';
 export const REDIS_URL_ENV = 'OCSVC_TEST_REDIS_URL';
 
-function missing(t: TestContext, what: string, envVar: string): undefined {
-  const message = `no ${what}: run through \`npm test\` or \`node scripts/test.mjs <file>\`, which start it and set ${envVar}`;
-  if (process.env.CI === 'true') throw new Error(`${message} (CI=true: tests may not skip)`);
+/** Skips the test with `message`; under CI (CI=true), where nothing may skip, throws instead. */
+export function skipOrFail(t: TestContext, message: string, cause?: unknown): undefined {
+  if (process.env.CI === 'true') throw new Error(`${message} (CI=true: tests may not skip)`, { cause });
   t.skip(message);
   return undefined;
+}
+
+function missing(t: TestContext, what: string, envVar: string): undefined {
+  return skipOrFail(t, `no ${what}: run through \`npm test\` or \`node scripts/test.mjs <file>\`, which start it and set ${envVar}`);
 }
 
 /** The shared broker's addresses, or undefined after skipping the test (throws under CI). */

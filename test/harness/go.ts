@@ -15,11 +15,12 @@
 //   node --import tsx test/harness/go.ts test/interop/opencensus/go-client ocagent-client
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { exists, MissingRuntimeError, prepareFromCommandLine, unlessMissing } from './prepared.js';
 
 const run = promisify(execFile);
 
@@ -28,10 +29,6 @@ export const CACHE_DIR = join(ROOT, '.cache');
 /** A cold module cache downloads the dependencies first; a cold build cache compiles gRPC (~1 minute on 2 cores). */
 const BUILD_TIMEOUT_MS = 10 * 60_000;
 const PROBE_TIMEOUT_MS = 30_000;
-
-export class MissingRuntimeError extends Error {
-  readonly code = 'MISSING_RUNTIME';
-}
 
 export interface GoBuild {
   /** Absolute path of the binary. */
@@ -45,15 +42,6 @@ export interface GoBuild {
 /** The `go` command: $GO if set, else `go` on PATH. */
 function goCommand(): string {
   return process.env.GO?.trim() || 'go';
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** `go version` output, or a MissingRuntimeError saying how to get Go. */
@@ -117,31 +105,14 @@ export async function pruneSiblings(parent: string, name: string, keep: string):
   await Promise.all(older.map((e) => rm(join(parent, e), { recursive: true, force: true }).catch(() => undefined)));
 }
 
-/** For the command-line entry points: a missing runtime is an error under CI, a warning elsewhere. */
-export async function prepareFromCommandLine(prepare: () => Promise<string>): Promise<void> {
-  try {
-    console.log(await prepare());
-  } catch (err) {
-    if (!(err instanceof MissingRuntimeError) || process.env.CI === 'true') throw err;
-    console.warn(`warning: ${err.message}; the tests that need it will skip`);
-  }
-}
-
 /**
  * The program's binary for a test, built if needed; undefined after skipping
  * the test when there is no Go toolchain (throws under CI=true instead).
  */
 export async function goProgram(t: TestContext, sourceDir: string, name?: string): Promise<string | undefined> {
-  try {
-    const build = await ensureGoBinary(sourceDir, name);
-    if (build.built) t.diagnostic(`built ${relative(ROOT, build.binary)} in ${build.buildMs} ms`);
-    return build.binary;
-  } catch (err) {
-    if (!(err instanceof MissingRuntimeError)) throw err;
-    if (process.env.CI === 'true') throw new Error(`${err.message} (CI=true: tests may not skip)`, { cause: err });
-    t.skip(err.message);
-    return undefined;
-  }
+  const build = await unlessMissing(t, () => ensureGoBinary(sourceDir, name));
+  if (build?.built) t.diagnostic(`built ${relative(ROOT, build.binary)} in ${build.buildMs} ms`);
+  return build?.binary;
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

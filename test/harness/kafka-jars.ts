@@ -8,11 +8,12 @@
 //   node --import tsx test/harness/kafka-jars.ts
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { prepareDir } from './prepared.js';
 
 const run = promisify(execFile);
 
@@ -52,20 +53,11 @@ export function cacheDir(): string {
   return process.env.OCSVC_CACHE_DIR ?? join(homedir(), '.cache', 'ocsvc');
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function ensureKafkaJars(version = DEFAULT_KAFKA_VERSION): Promise<KafkaJars> {
   const home = join(cacheDir(), `kafka-${version}`);
   const libsDir = join(home, 'libs');
   const log4jConfig = join(home, 'log4j2.properties');
-  if (!(await exists(join(libsDir, '.complete')))) await fetchJars(version, libsDir);
+  await prepareDir(libsDir, (staging) => fetchJars(version, staging));
   const current = await readFile(log4jConfig, 'utf8').catch(() => undefined);
   if (current !== LOG4J2_PROPERTIES) {
     const temp = `${log4jConfig}.${randomUUID()}`;
@@ -75,30 +67,15 @@ export async function ensureKafkaJars(version = DEFAULT_KAFKA_VERSION): Promise<
   return { version, libsDir, log4jConfig };
 }
 
-async function fetchJars(version: string, libsDir: string): Promise<void> {
-  const staging = `${libsDir}.tmp-${randomUUID()}`;
+async function fetchJars(version: string, staging: string): Promise<void> {
   await mkdir(staging, { recursive: true });
+  const args = ['-q', '-B', '-Dstyle.color=never', '-f', POM, `-Dkafka.version=${version}`, `-Dlibs.dir=${staging}`, 'dependency:copy-dependencies'];
   try {
-    const args = ['-q', '-B', '-Dstyle.color=never', '-f', POM, `-Dkafka.version=${version}`, `-Dlibs.dir=${staging}`, 'dependency:copy-dependencies'];
-    try {
-      await run('mvn', args, { timeout: MAVEN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string; message: string };
-      const output = `${e.stdout ?? ''}${e.stderr ?? ''}`.slice(-4_000);
-      throw new Error(`could not resolve Kafka ${version} jars with Maven (mvn ${args.join(' ')}): ${e.message}\n${output}`, { cause: err });
-    }
-    await writeFile(join(staging, '.complete'), `${new Date().toISOString()}\n`);
-    if ((await exists(libsDir)) && !(await exists(join(libsDir, '.complete')))) {
-      await rm(libsDir, { recursive: true, force: true }); // left by something else: not ours to trust
-    }
-    try {
-      await rename(staging, libsDir);
-    } catch (err) {
-      // Another run finished first: keep its copy.
-      if (!(await exists(join(libsDir, '.complete')))) throw err;
-    }
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+    await run('mvn', args, { timeout: MAVEN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    const output = `${e.stdout ?? ''}${e.stderr ?? ''}`.slice(-4_000);
+    throw new Error(`could not resolve Kafka ${version} jars with Maven (mvn ${args.join(' ')}): ${e.message}\n${output}`, { cause: err });
   }
 }
 

@@ -16,14 +16,15 @@
 // tests, with the name the tests use:
 //   node --import tsx test/harness/python.ts test/interop/opencensus/python-client/requirements.txt opencensus-python
 import { execFile } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 // Shared with the Go helper: the cache folder and the missing-runtime handling.
-import { CACHE_DIR, MissingRuntimeError, prepareFromCommandLine, pruneSiblings } from './go.js';
+import { CACHE_DIR, pruneSiblings } from './go.js';
+import { isComplete, MissingRuntimeError, prepareDir, prepareFromCommandLine, unlessMissing } from './prepared.js';
 
 const run = promisify(execFile);
 
@@ -44,15 +45,6 @@ export interface PythonEnv {
 /** The interpreter the venv is made from: $PYTHON if set, else `python3` on PATH. */
 function pythonCommand(): string {
   return process.env.PYTHON?.trim() || 'python3';
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function failure(what: string, err: unknown): Error {
@@ -82,12 +74,10 @@ export async function ensurePythonEnv(requirements: string, name = basename(dirn
   const hash = createHash('sha256').update(version).update('\0').update(await readFile(file)).digest('hex').slice(0, 16);
   const home = join(CACHE_DIR, 'python', `${name}-${hash}`);
   const python = join(home, 'bin', 'python');
-  if (await exists(join(home, '.complete'))) return { python, created: false, setupMs: 0 };
+  if (await isComplete(home)) return { python, created: false, setupMs: 0 };
 
   const startedAt = Date.now();
-  await mkdir(dirname(home), { recursive: true });
-  const staging = `${home}.tmp-${randomUUID()}`;
-  try {
+  await prepareDir(home, async (staging) => {
     try {
       await run(pythonCommand(), ['-m', 'venv', staging], { timeout: PROBE_TIMEOUT_MS });
     } catch (err) {
@@ -100,17 +90,7 @@ export async function ensurePythonEnv(requirements: string, name = basename(dirn
     } catch (err) {
       throw failure(`could not install ${relative(ROOT, file)} (python ${pip.join(' ')})`, err);
     }
-    await writeFile(join(staging, '.complete'), `${new Date().toISOString()}\n`);
-    if ((await exists(home)) && !(await exists(join(home, '.complete')))) await rm(home, { recursive: true, force: true });
-    try {
-      await rename(staging, home);
-    } catch (err) {
-      // Another run finished first: keep its copy.
-      if (!(await exists(join(home, '.complete')))) throw err;
-    }
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  });
   await pruneSiblings(dirname(home), name, basename(home));
   return { python, created: true, setupMs: Date.now() - startedAt };
 }
@@ -120,16 +100,9 @@ export async function ensurePythonEnv(requirements: string, name = basename(dirn
  * skipping the test when there is no usable Python (throws under CI=true instead).
  */
 export async function pythonEnv(t: TestContext, requirements: string, name?: string): Promise<string | undefined> {
-  try {
-    const env = await ensurePythonEnv(requirements, name);
-    if (env.created) t.diagnostic(`created ${relative(ROOT, dirname(dirname(env.python)))} in ${env.setupMs} ms`);
-    return env.python;
-  } catch (err) {
-    if (!(err instanceof MissingRuntimeError)) throw err;
-    if (process.env.CI === 'true') throw new Error(`${err.message} (CI=true: tests may not skip)`, { cause: err });
-    t.skip(err.message);
-    return undefined;
-  }
+  const env = await unlessMissing(t, () => ensurePythonEnv(requirements, name));
+  if (env?.created) t.diagnostic(`created ${relative(ROOT, dirname(dirname(env.python)))} in ${env.setupMs} ms`);
+  return env?.python;
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

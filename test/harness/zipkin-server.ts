@@ -14,15 +14,14 @@
 // Run directly (scripts/setup-test-deps.sh does) to fetch the jar ahead of the tests:
 //   node --import tsx test/harness/zipkin-server.ts [version]
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { access, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
-import { MissingRuntimeError, prepareFromCommandLine } from './go.js';
+import { MissingRuntimeError, prepareDir, prepareFromCommandLine, unlessMissing } from './prepared.js';
 import { logTail, spawnGuarded, type GuardedProcess } from './guarded-process.js';
 import { cacheDir } from './kafka-jars.js';
 
@@ -49,15 +48,6 @@ export interface ZipkinServer {
   stop(): Promise<void>;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function javaCommand(): string {
   return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 }
@@ -66,11 +56,8 @@ function javaCommand(): string {
 export async function ensureZipkinJar(version = DEFAULT_ZIPKIN_VERSION): Promise<string> {
   const home = join(cacheDir(), `zipkin-server-${version}`);
   const jar = join(home, 'zipkin-server-exec.jar');
-  if (await exists(join(home, '.complete'))) return jar;
-  await mkdir(cacheDir(), { recursive: true });
-  const staging = `${home}.tmp-${randomUUID()}`;
-  await mkdir(staging, { recursive: true });
-  try {
+  await prepareDir(home, async (staging) => {
+    await mkdir(staging, { recursive: true });
     const args = ['-q', '-B', '-Dstyle.color=never', 'dependency:copy', `-Dartifact=io.zipkin:zipkin-server:${version}:jar:exec`, `-DoutputDirectory=${staging}`, '-Dmdep.stripVersion=true'];
     try {
       await run('mvn', args, { timeout: MAVEN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
@@ -79,17 +66,7 @@ export async function ensureZipkinJar(version = DEFAULT_ZIPKIN_VERSION): Promise
       if (e.code === 'ENOENT') throw new MissingRuntimeError(`no mvn on PATH to fetch io.zipkin:zipkin-server:${version} (install Maven, or put the exec jar in ${home})`, { cause: err });
       throw new Error(`could not fetch io.zipkin:zipkin-server:${version} with Maven (mvn ${args.join(' ')}): ${e.message}\n${`${e.stdout ?? ''}${e.stderr ?? ''}`.slice(-4_000)}`, { cause: err });
     }
-    await writeFile(join(staging, '.complete'), `${new Date().toISOString()}\n`);
-    if ((await exists(home)) && !(await exists(join(home, '.complete')))) await rm(home, { recursive: true, force: true });
-    try {
-      await rename(staging, home);
-    } catch (err) {
-      // Another run finished first: keep its copy.
-      if (!(await exists(join(home, '.complete')))) throw err;
-    }
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  });
   return jar;
 }
 
@@ -188,16 +165,9 @@ async function waitReady(server: ZipkinServer, proc: GuardedProcess): Promise<vo
  * (throws under CI=true instead).
  */
 export async function zipkinServer(t: TestContext): Promise<ZipkinServer | undefined> {
-  try {
-    const server = await startZipkin();
-    t.after(() => server.stop());
-    return server;
-  } catch (err) {
-    if (!(err instanceof MissingRuntimeError)) throw err;
-    if (process.env.CI === 'true') throw new Error(`${err.message} (CI=true: tests may not skip)`, { cause: err });
-    t.skip(err.message);
-    return undefined;
-  }
+  const server = await unlessMissing(t, () => startZipkin());
+  if (server) t.after(() => server.stop());
+  return server;
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
