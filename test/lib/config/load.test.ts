@@ -1,34 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, envName, leaves, loadConfig, SERVICE_NAMES } from '../../../lib/config/index.js';
+import { envName, leaves, loadConfig, SERVICE_NAMES } from '../../../lib/config/index.js';
 import { parseEndpoint } from '../../../lib/net/endpoint.js';
-
-function file(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ocsvc-config-'));
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
-
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err.problems;
-  }
-  assert.fail('expected the configuration to be refused');
-}
+import { configFile, problems } from './helpers.js';
 
 test('defaults alone make every service valid', () => {
   for (const service of SERVICE_NAMES) assert.ok(loadConfig(service, { env: {} }));
 });
 
 test('a YAML file overrides defaults and the environment overrides the file', () => {
-  const path = file('agent.yaml', 'kafka:\n  brokers: [k1:9092]\n  partitions: 6\n');
+  const path = configFile('agent.yaml', 'kafka:\n  brokers: [k1:9092]\n  partitions: 6\n');
   const config = loadConfig('agent', { file: path, env: { OCSVC_KAFKA_PARTITIONS: '24' } });
   assert.deepEqual(config.kafka.brokers, ['k1:9092']);
   assert.equal(config.kafka.partitions, 24);
@@ -36,7 +17,7 @@ test('a YAML file overrides defaults and the environment overrides the file', ()
 });
 
 test('a JSON file is read as JSON', () => {
-  const path = file('sampler.json', JSON.stringify({ sampler: { decisionWaitMs: 1234 } }));
+  const path = configFile('sampler.json', JSON.stringify({ sampler: { decisionWaitMs: 1234 } }));
   assert.equal(loadConfig('sampler', { file: path, env: {} }).sampler.decisionWaitMs, 1234);
 });
 
@@ -55,7 +36,7 @@ test('every key is settable by its environment variable', () => {
 });
 
 test('all problems are reported at once, each with its key path, the bad value and what is allowed', () => {
-  const path = file(
+  const path = configFile(
     'bad.yaml',
     [
       'kafka:',
@@ -82,21 +63,21 @@ test('all problems are reported at once, each with its key path, the bad value a
 });
 
 test('a section the service does not have is named once with the sections it has', () => {
-  const path = file('agent.yaml', 'redis:\n  url: redis://r:6379\n');
+  const path = configFile('agent.yaml', 'redis:\n  url: redis://r:6379\n');
   assert.deepEqual(problems(() => loadConfig('agent', { file: path, env: {} })), [
     'redis: unknown key (got {"url":"redis://r:6379"}); allowed here: service, log, admin, kafka, spool, receivers, forward',
   ]);
 });
 
 test('a wrong type names the key and the value', () => {
-  const path = file('agent.yaml', 'receivers:\n  otlp:\n    grpc:\n      enabled: "yes please"\n');
+  const path = configFile('agent.yaml', 'receivers:\n  otlp:\n    grpc:\n      enabled: "yes please"\n');
   const [problem] = problems(() => loadConfig('agent', { file: path, env: {} }));
   assert.equal(problem, 'receivers.otlp.grpc.enabled: must be true or false (got "yes please")');
 });
 
 test('an unreadable or unparsable file is a ConfigError naming the file', () => {
   assert.match(problems(() => loadConfig('agent', { file: '/nonexistent/ocsvc.yaml', env: {} }))[0]!, /cannot read the file/);
-  assert.match(problems(() => loadConfig('agent', { file: file('x.yaml', 'a: [1,'), env: {} }))[0]!, /cannot parse the file/);
+  assert.match(problems(() => loadConfig('agent', { file: configFile('x.yaml', 'a: [1,'), env: {} }))[0]!, /cannot parse the file/);
 });
 
 test('the loaded configuration is frozen', () => {

@@ -2,12 +2,11 @@
 // strictly at start-up, every problem reported with its path; settable as
 // JSON in the environment, like exporter.backends.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../../lib/config/index.js';
+import { loadConfig } from '../../../lib/config/index.js';
 import { policyProblems } from '../../../lib/config/policies.js';
+import { configFile, problems } from './helpers.js';
 
 // The Collector README's example, every type included, in its YAML flow style.
 const COLLECTOR_EXAMPLE = `
@@ -56,24 +55,8 @@ sampler:
     ]
 `;
 
-function file(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'ocsvc-policies-')), name);
-  writeFileSync(path, text);
-  return path;
-}
-
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err.problems;
-  }
-  assert.fail('expected the configuration to be refused');
-}
-
 void test('the Collector README\'s tail_sampling example loads as it is, every policy type included', () => {
-  const config = loadConfig('sampler', { file: file('sampler.yaml', COLLECTOR_EXAMPLE), env: {} });
+  const config = loadConfig('sampler', { file: configFile('sampler.yaml', COLLECTOR_EXAMPLE), env: {} });
   assert.equal(config.sampler.policies.length, 16);
   assert.deepEqual(new Set(config.sampler.policies.map((p) => p.type)), new Set(['always_sample', 'latency', 'numeric_attribute', 'probabilistic', 'status_code', 'string_attribute', 'rate_limiting', 'span_count', 'trace_state', 'boolean_attribute', 'bytes_limiting', 'trace_flags', 'and', 'drop', 'composite']));
   assert.ok(Object.isFrozen(config.sampler.policies[0]));
@@ -149,7 +132,7 @@ void test('the example in docs/configuration.md loads', () => {
   const section = docs.slice(docs.indexOf('## Sampling policies'));
   const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
   assert.ok(yaml, 'a YAML example');
-  const config = loadConfig('sampler', { file: file('example.yaml', yaml), env: {} });
+  const config = loadConfig('sampler', { file: configFile('example.yaml', yaml), env: {} });
   assert.deepEqual(config.sampler.policies.map((p) => p.name), ['errors', 'slow', 'some-of-the-rest', 'no-health-checks']);
 });
 
@@ -157,5 +140,5 @@ void test('every YAML example in docs/sampling.md loads', () => {
   const docs = readFileSync(new URL('../../../docs/sampling.md', import.meta.url), 'utf8');
   const examples = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
   assert.ok(examples.length >= 2);
-  for (const yaml of examples) assert.ok(loadConfig('sampler', { file: file('example.yaml', yaml), env: {} }).sampler.policies.length > 0);
+  for (const yaml of examples) assert.ok(loadConfig('sampler', { file: configFile('example.yaml', yaml), env: {} }).sampler.policies.length > 0);
 });

@@ -4,38 +4,23 @@
 // ${file:PATH}; passwords take their *File key or variable; half-configured
 // TLS or SASL blocks fail at start-up naming what is missing.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../../lib/config/index.js';
+import { configFile, refusal } from './helpers.js';
 import { inlineSecretProblems, readSecret, redactUrl, resolveHeaders, secretRefProblem } from '../../../lib/config/secrets.js';
 import { kafkaSecurity } from '../../../lib/service/kafka.js';
 import { redisStoreOptions } from '../../../lib/service/redis.js';
 
 const SECRET = 'hunter2-very-secret';
 
-function tempFile(t: TestContext, name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ocsvc-secrets-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
-
 function refused(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    assert.ok(!err.message.includes(SECRET), `the secret is repeated: ${err.message}`);
-    return err;
-  }
-  assert.fail('expected the configuration to be refused');
+  const err = refusal(fn);
+  assert.ok(!err.message.includes(SECRET), `the secret is repeated: ${err.message}`);
+  return err;
 }
 
 test('a password in redis.url from the configuration file is refused, pointing at redis.passwordFile and OCSVC_REDIS_PASSWORD', (t) => {
-  const path = tempFile(t, 'sampler.yaml', `redis:\n  url: redis://ocsvc:${SECRET}@redis:6379/0\n`);
+  const path = configFile('sampler.yaml', `redis:\n  url: redis://ocsvc:${SECRET}@redis:6379/0\n`, t);
   const err = refused(() => loadConfig('sampler', { file: path, env: {} }));
   assert.deepEqual(err.problems, [
     'redis.url: holds a password; secrets are not read from the configuration file; use redis.passwordFile or the environment variable OCSVC_REDIS_PASSWORD (the user may stay in the URL)',
@@ -47,7 +32,7 @@ test('the same URL from OCSVC_REDIS_URL is taken: the environment is a place for
 });
 
 test('keys named like secrets are refused wherever they are, with their home when they have one', (t) => {
-  const path = tempFile(t, 'exporter.json', JSON.stringify({ kafka: { sasl: { mechanism: 'plain', username: 'u', password: SECRET } }, redis: { password: SECRET }, other: { token: SECRET } }));
+  const path = configFile('exporter.json', JSON.stringify({ kafka: { sasl: { mechanism: 'plain', username: 'u', password: SECRET } }, redis: { password: SECRET }, other: { token: SECRET } }), t);
   const err = refused(() => loadConfig('exporter', { file: path, env: {} }));
   assert.deepEqual(err.problems, [
     'kafka.sasl.password: secrets are not read from the configuration file; use kafka.sasl.passwordFile or the environment variable OCSVC_KAFKA_SASL_PASSWORD',
@@ -61,7 +46,7 @@ test('keys named like secrets are refused wherever they are, with their home whe
 });
 
 test('a credentials header written inline is refused without repeating it; ${env:} and ${file:} references are taken', (t) => {
-  const backends = (headers: Record<string, string>) => tempFile(t, 'exporter.yaml', `exporter:\n  backends:\n    - { name: up, type: otlphttp, endpoint: "https://up:4318", headers: ${JSON.stringify(headers)} }\n`);
+  const backends = (headers: Record<string, string>) => configFile('exporter.yaml', `exporter:\n  backends:\n    - { name: up, type: otlphttp, endpoint: "https://up:4318", headers: ${JSON.stringify(headers)} }\n`, t);
   const err = refused(() => loadConfig('exporter', { file: backends({ Authorization: `Bearer ${SECRET}` }), env: {} }));
   assert.equal(err.problems.length, 1);
   assert.match(err.problems[0]!, /^exporter\.backends\[0\]\.headers\.Authorization: credentials are not read from the configuration: write the value with \$\{env:NAME\} or \$\{file:\/path\}/);
@@ -71,7 +56,7 @@ test('a credentials header written inline is refused without repeating it; ${env
 });
 
 test('references resolve from the environment and from files (one trailing newline dropped); a missing variable is named, never a value', (t) => {
-  const tokenFile = tempFile(t, 'token', `${SECRET}\n`);
+  const tokenFile = configFile('token', `${SECRET}\n`, t);
   assert.deepEqual(resolveHeaders({ authorization: 'Bearer ${env:UP_TOKEN}', 'x-key': '${file:' + tokenFile + '}', plain: 'as is' }, 'exporter.backends.up', { UP_TOKEN: 'abc' }), {
     authorization: 'Bearer abc',
     'x-key': SECRET,
@@ -87,7 +72,7 @@ test('references resolve from the environment and from files (one trailing newli
 });
 
 test('a password comes from its file first, else its variable; an empty variable is no password', (t) => {
-  const file = tempFile(t, 'pw', `${SECRET}\r\n`);
+  const file = configFile('pw', `${SECRET}\r\n`, t);
   assert.equal(readSecret({ file, envName: 'P', where: 'x', env: { P: 'env' } }), SECRET);
   assert.equal(readSecret({ file: '', envName: 'P', where: 'x', env: { P: 'env' } }), 'env');
   assert.equal(readSecret({ file: '', envName: 'P', where: 'x', env: { P: '' } }), undefined);
@@ -102,7 +87,7 @@ test('kafka: SASL needs a user and a password (file or OCSVC_KAFKA_SASL_PASSWORD
   assert.throws(() => kafkaSecurity(kafka({ OCSVC_KAFKA_TLS_CA_FILE: '/etc/ca.pem' }), undefined, {}), { message: /need kafka\.tls\.enabled: true/ });
   const security = kafkaSecurity(kafka({ OCSVC_KAFKA_SASL_MECHANISM: 'scram-sha-256', OCSVC_KAFKA_SASL_USERNAME: 'u' }), undefined, { OCSVC_KAFKA_SASL_PASSWORD: SECRET });
   assert.deepEqual(security, { sasl: { mechanism: 'scram-sha-256', username: 'u', password: SECRET } });
-  const pw = tempFile(t, 'pw', SECRET);
+  const pw = configFile('pw', SECRET, t);
   assert.equal(kafkaSecurity(kafka({ OCSVC_KAFKA_SASL_MECHANISM: 'plain', OCSVC_KAFKA_SASL_USERNAME: 'u', OCSVC_KAFKA_SASL_PASSWORD_FILE: pw }), undefined, {}).sasl?.password, SECRET);
   assert.throws(() => loadConfig('exporter', { env: { OCSVC_KAFKA_SASL_MECHANISM: 'gssapi' } }), ConfigError);
 });
