@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { SpanId, TraceId } from '../../lib/model/ids.js';
 import { SpanKind, type Span, type Traces } from '../../lib/model/trace.js';
 import { encodeTracesProto } from '../../lib/protocol/otlp/index.js';
+import { spanOf } from '../helpers/trace-builder.js';
 
 export const SEQ_KEY = 'conservation.seq';
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -126,24 +127,18 @@ function request(first: number, traces: number, spans: number): Traces {
     for (let s = 0; s < spans; s++) {
       const seq = first + t * spans + s;
       const spanId = randomBytes(8).toString('hex') as SpanId;
-      out.push({
-        traceId,
-        spanId,
-        traceState: '',
-        parentSpanId: parent,
-        flags: 0,
-        name: `op-${s}`,
-        kind: s === 0 ? SpanKind.SERVER : SpanKind.INTERNAL,
-        startTimeUnixNano: nowNs,
-        endTimeUnixNano: nowNs + 1_000_000n,
-        attributes: [{ key: SEQ_KEY, value: { kind: 'int', value: BigInt(seq) } }],
-        droppedAttributesCount: 0,
-        events: [],
-        droppedEventsCount: 0,
-        links: [],
-        droppedLinksCount: 0,
-        status: { code: 0, message: '' },
-      });
+      out.push(
+        spanOf({
+          traceId,
+          spanId,
+          parentSpanId: parent,
+          name: `op-${s}`,
+          kind: s === 0 ? SpanKind.SERVER : SpanKind.INTERNAL,
+          startTimeUnixNano: nowNs,
+          endTimeUnixNano: nowNs + 1_000_000n,
+          attributes: [{ key: SEQ_KEY, value: { kind: 'int', value: BigInt(seq) } }],
+        }),
+      );
       parent = spanId;
     }
   }

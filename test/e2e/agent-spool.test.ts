@@ -17,6 +17,7 @@ import { startKafka } from '../harness/kafka.js';
 import { waitFor } from '../harness/wait-for.js';
 import { scrape, startService } from '../helpers/service-process.js';
 import { collectTopic, tempDir } from '../lib/spool/helpers.js';
+import { spanOf } from '../helpers/trace-builder.js';
 
 const TRACES = 6;
 const SPANS_PER_REQUEST = 4;
@@ -26,24 +27,17 @@ const traceId = (t: number) => `${'5eed'.padEnd(24, '0')}${hex(t, 8)}` as TraceI
 
 /** Request r: SPANS_PER_REQUEST spans named "r/i", spread over the TRACES traces so that every trace gets spans from many requests. */
 function request(r: number): Traces {
-  const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, i) => ({
-    traceId: traceId((r + i) % TRACES),
-    spanId: hex(r * SPANS_PER_REQUEST + i + 1, 16) as SpanId,
-    traceState: '',
-    parentSpanId: '' as SpanId,
-    flags: 1,
-    name: `${r}/${i}`,
-    kind: 1 as const,
-    startTimeUnixNano: 1_700_000_000_000_000_000n + BigInt(r),
-    endTimeUnixNano: 1_700_000_000_000_000_000n + BigInt(r) + 1_000n,
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0 as const, message: '' },
-  }));
+  const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, i) =>
+    spanOf({
+      traceId: traceId((r + i) % TRACES),
+      spanId: hex(r * SPANS_PER_REQUEST + i + 1, 16) as SpanId,
+      flags: 1,
+      name: `${r}/${i}`,
+      kind: 1 as const,
+      startTimeUnixNano: 1_700_000_000_000_000_000n + BigInt(r),
+      endTimeUnixNano: 1_700_000_000_000_000_000n + BigInt(r) + 1_000n,
+    }),
+  );
   return {
     resourceSpans: [
       {

@@ -4,7 +4,7 @@
 // double); a span is the root unless `child` is set.
 import { randomBytes } from 'node:crypto';
 import type { AnyValue, KeyValue, Span, SpanId, TraceId, Traces } from '../../lib/model/index.js';
-import { StatusCode } from '../../lib/model/trace.js';
+import { SpanKind, StatusCode } from '../../lib/model/trace.js';
 import { encodeTracesProto } from '../../lib/protocol/otlp/index.js';
 import type { TraceView } from '../../sampler/policies/index.js';
 
@@ -46,27 +46,47 @@ function value(v: AttrValue): AnyValue {
 
 const attributes = (a: Record<string, AttrValue> = {}): KeyValue[] => Object.entries(a).map(([key, v]) => ({ key, value: value(v) }));
 
+/**
+ * A span with `over`'s fields and the rest empty: a root named 'op', internal,
+ * one millisecond from T0, no trace state, flags, attributes, events or links,
+ * status unset. Tests write only the fields they are about.
+ */
+export function spanOf(over: Partial<Span> & Pick<Span, 'traceId' | 'spanId'>): Span {
+  return {
+    traceState: '',
+    parentSpanId: '' as SpanId,
+    flags: 0,
+    name: 'op',
+    kind: SpanKind.INTERNAL,
+    startTimeUnixNano: T0_NS,
+    endTimeUnixNano: T0_NS + 1_000_000n,
+    attributes: [],
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: StatusCode.UNSET, message: '' },
+    ...over,
+  };
+}
+
 let spanCounter = 0;
 function span(traceId: TraceId, s: SpanSpec): Span {
   const start = T0_NS + BigInt(Math.round((s.startMs ?? 0) * 1_000_000));
-  return {
+  return spanOf({
     traceId,
     spanId: (++spanCounter).toString(16).padStart(16, '0') as SpanId,
     traceState: s.traceState ?? '',
     parentSpanId: (s.child ? 'f'.repeat(16) : '') as SpanId,
     flags: s.flags ?? 0,
     name: s.name ?? 'op',
-    kind: 2,
+    kind: SpanKind.SERVER,
     startTimeUnixNano: start,
     endTimeUnixNano: start + BigInt(Math.round((s.durationMs ?? 1) * 1_000_000)),
     attributes: attributes(s.attrs),
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
     status: { code: StatusCode[s.status ?? 'UNSET'], message: '' },
-  };
+  });
 }
 
 export function buildTrace(spec: TraceSpec = {}): Traces {

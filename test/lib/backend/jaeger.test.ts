@@ -9,12 +9,13 @@ import { status } from '@grpc/grpc-js';
 import { JaegerBackend, type JaegerOptions } from '../../../lib/backend/jaeger.js';
 import { createBackend } from '../../../lib/backend/registry.js';
 import { backendProblems, normaliseBackends } from '../../../lib/config/backends.js';
-import { SpanKind, StatusCode, type Traces } from '../../../lib/model/index.js';
+import { SpanKind, StatusCode, type Span, type Traces } from '../../../lib/model/index.js';
 import { decodeJaegerProto } from '../../../lib/protocol/jaeger/index.js';
 import { sampleMetrics, sampleTraces } from '../../helpers/fixtures.js';
 import { JaegerCollector } from '../../helpers/jaeger-collector.js';
 import { makeCerts } from '../../helpers/certs.js';
 import { unusedPort } from './unused-port.js';
+import { spanOf } from '../../helpers/trace-builder.js';
 
 const live = () => new AbortController().signal;
 
@@ -29,25 +30,19 @@ const kv = (key: string, value: string) => ({ key, value: { kind: 'string', valu
 /** Two resources, a child with status, kind, event and link, a root with scope. */
 function traces(): Traces {
   const traceId = '5b8efff798038103d269b633813fc60c' as never;
-  const span = (over: object) => ({
-    traceId,
-    spanId: 'eee19b7ec3c1b174' as never,
-    traceState: '',
-    parentSpanId: '' as never,
-    flags: 1,
-    name: 'GET /cart',
-    kind: SpanKind.SERVER,
-    startTimeUnixNano: 1_700_000_000_123_456_789n,
-    endTimeUnixNano: 1_700_000_000_223_456_789n,
-    attributes: [kv('http.method', 'GET')],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: StatusCode.UNSET, message: '' },
-    ...over,
-  });
+  // IDs written as plain strings below: the fields are checked where they arrive.
+  const span = (over: object) =>
+    spanOf({
+      traceId,
+      spanId: 'eee19b7ec3c1b174' as never,
+      flags: 1,
+      name: 'GET /cart',
+      kind: SpanKind.SERVER,
+      startTimeUnixNano: 1_700_000_000_123_456_789n,
+      endTimeUnixNano: 1_700_000_000_223_456_789n,
+      attributes: [kv('http.method', 'GET')],
+      ...(over as Partial<Span>),
+    });
   return {
     resourceSpans: [
       {

@@ -23,6 +23,7 @@ import { OpenCensusReceiver } from '../../../lib/receiver/opencensus/index.js';
 import { Registry } from '../../../lib/telemetry/stats.js';
 import { RecordingConsumer } from '../receiver/otlp/recording-consumer.js';
 import { unusedPort } from './unused-port.js';
+import { spanOf } from '../../helpers/trace-builder.js';
 
 type Signal = 'traces' | 'metrics';
 type Failure = { code: grpc.status; details: string; retryAfterMs?: number };
@@ -146,24 +147,15 @@ function traces(...services: string[]): Traces {
           scope: { name: 'test', version: '', attributes: [], droppedAttributesCount: 0 },
           schemaUrl: '',
           spans: [
-            {
+            spanOf({
               traceId: traceId(i),
               spanId: spanId(i),
-              traceState: '',
-              parentSpanId: '' as SpanId,
-              flags: 0,
               name: `${service}-op`,
               kind: 2,
               startTimeUnixNano: 1_700_000_000_000_000_000n,
               endTimeUnixNano: 1_700_000_000_500_000_000n,
               attributes: [{ key: 'http.method', value: str('GET') }],
-              droppedAttributesCount: 0,
-              events: [],
-              droppedEventsCount: 0,
-              links: [],
-              droppedLinksCount: 0,
-              status: { code: 0, message: '' },
-            },
+            }),
           ],
         },
       ],

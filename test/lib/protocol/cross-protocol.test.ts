@@ -16,6 +16,7 @@ import { decodePostSpansProto, encodePostSpansProto, tracesFromJaeger, tracesToJ
 import { decodeTraceRequestProto, encodeTraceRequestProto, tracesFromOc, tracesToOc } from '../../../lib/protocol/opencensus/index.js';
 import { decodeTracesProto, encodeTracesProto } from '../../../lib/protocol/otlp/index.js';
 import { decodeZipkinV2Json, encodeZipkinV2Json } from '../../../lib/protocol/zipkin/index.js';
+import { spanOf } from '../../helpers/trace-builder.js';
 
 const T0 = 1_733_000_000_000_000_000n; // whole microseconds: Zipkin and Jaeger Thrift count in µs
 const us = (n: number) => T0 + BigInt(n) * 1_000n;
@@ -29,25 +30,15 @@ const CLIENT = 'eee19b7ec3c1b175';
 const LINKED = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' };
 
 function span(over: Partial<Span>): Span {
-  return {
+  return spanOf({
     traceId: TRACE as Span['traceId'],
     spanId: SERVER as Span['spanId'],
-    traceState: '',
-    parentSpanId: '' as Span['parentSpanId'],
-    flags: 0,
     name: '',
     kind: SpanKind.INTERNAL,
     startTimeUnixNano: us(0),
     endTimeUnixNano: us(1_000),
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: StatusCode.UNSET, message: '' },
     ...over,
-  };
+  });
 }
 
 /** What an OpenTelemetry SDK sends for a checkout request: a server span and a failing client call with a remote peer. */

@@ -23,6 +23,7 @@ import { decodeTracesProto, encodeTracesProto } from '../../../../lib/protocol/o
 import { textArb } from '../../../helpers/arbitraries.js';
 import { assertGolden } from '../../../helpers/golden.js';
 import { ocNode, ocResource, ocSpan, ocTraceRequest } from '../../../helpers/opencensus-arbitraries.js';
+import { spanOf } from '../../../helpers/trace-builder.js';
 
 const b = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
 const TRACE = b('5b8efff798038103d269b633813fc60c');
@@ -87,25 +88,15 @@ function model(span: OcSpan, node?: OcNode): Span {
 
 /** A model span with one scope, as an OTLP source would send it. */
 function otlpSpan(over: Partial<Span> = {}): Span {
-  return {
+  return spanOf({
     traceId: '5b8efff798038103d269b633813fc60c' as TraceId,
     spanId: 'eee19b7ec3c1b174' as SpanId,
-    traceState: '',
-    parentSpanId: '' as SpanId,
-    flags: 0,
     name: 'op',
     kind: 0,
     startTimeUnixNano: ms(0),
     endTimeUnixNano: ms(1),
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
     ...over,
-  };
+  });
 }
 function toOc(span: Span, scope = { name: '', version: '' }): OcSpan {
   const traces: Traces = {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { AnyValue, InstrumentationScope, KeyValue, Resource, Span, SpanId, TraceId, Traces } from '../../../../lib/model/index.js';
 import { decodeZipkinV2Json } from '../../../../lib/protocol/zipkin/index.js';
 import type { ZipkinJsonSpan } from '../../../helpers/zipkin-arbitraries.js';
+import { spanOf } from '../../../helpers/trace-builder.js';
 
 export const TRACE = '5b8efff798038103d269b633813fc60c';
 export const SPAN = 'eee19b7ec3c1b174';
@@ -39,25 +40,15 @@ export function one(span: ZipkinJsonSpan | Record<string, unknown>): Landed {
 }
 
 export function modelSpan(over: Partial<Span> = {}): Span {
-  return {
+  return spanOf({
     traceId: TRACE as TraceId,
     spanId: SPAN as SpanId,
-    traceState: '',
-    parentSpanId: '' as SpanId,
-    flags: 0,
     name: 'get /cart',
     kind: 1,
     startTimeUnixNano: BigInt(T0_US) * 1000n,
     endTimeUnixNano: BigInt(T0_US + 25_000) * 1000n,
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
     ...over,
-  };
+  });
 }
 
 export function tracesOf(spans: Span[], resource: KeyValue[] = [kv('service.name', str('cart'))], scope: Partial<InstrumentationScope> = {}): Traces {
