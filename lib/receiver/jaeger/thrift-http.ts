@@ -4,14 +4,14 @@
 // 413 past the body limit; 415 for another Content-Type or Content-Encoding;
 // and, when the pipeline refuses for now, 503 (or 429 when out of room) with
 // Retry-After.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TlsCertificates } from '../../net/tls.js';
 import type { Authenticator, Caller } from '../auth/authenticator.js';
 import { decodeBatchThrift, tracesFromJaeger, type ThriftProtocol } from '../../protocol/jaeger/index.js';
-import { DEFAULT_MAX_BODY_BYTES, mediaType, readBody, type BodyBounds } from '../body.js';
-import { HttpServer, send } from '../http-server.js';
+import { DEFAULT_MAX_BODY_BYTES, mediaType, type BodyBounds } from '../body.js';
+import { HttpServer } from '../http-server.js';
 import type { ExportDeps } from '../otlp/export.js';
-import { httpStatusFor, outcomeMessage, retryAfterSeconds } from '../outcome.js';
+import { answerOutcome, readBodyOrAnswer, unsupportedContentType } from '../text-answers.js';
 import { exportJaeger } from './export.js';
 
 export const JAEGER_TRACES_PATH = '/api/traces';
@@ -38,8 +38,6 @@ export interface JaegerThriftHttpReceiverOptions {
   auth?: Authenticator;
 }
 
-const TEXT = 'text/plain; charset=utf-8';
-
 export class JaegerThriftHttpReceiver extends HttpServer {
   constructor(o: JaegerThriftHttpReceiverOptions) {
     const bounds: BodyBounds = { maxBytes: o.maxRequestBytes ?? DEFAULT_MAX_BODY_BYTES, maxInflateRatio: o.maxInflateRatio };
@@ -57,34 +55,18 @@ export class JaegerThriftHttpReceiver extends HttpServer {
 
 async function handle(
   req: IncomingMessage,
-  res: Parameters<typeof send>[0],
+  res: ServerResponse,
   caller: Caller,
   deps: ExportDeps,
   bounds: BodyBounds,
 ): Promise<void> {
   const protocol = CONTENT_TYPES[mediaType(req)];
   if (protocol === undefined) {
-    const message = `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-thrift or application/vnd.apache.thrift.binary\n`;
-    // The body is unread: close rather than drain an upload we will not use.
-    send(res, 415, TEXT, message, { connection: 'close' });
+    unsupportedContentType(req, res, '', 'application/x-thrift or application/vnd.apache.thrift.binary');
     return;
   }
-  const body = await readBody(req, bounds);
-  if (!body.ok) {
-    if (body.status !== 'aborted') send(res, body.status, TEXT, `${body.message}\n`, body.status === 413 ? { connection: 'close' } : {});
-    return;
-  }
+  const body = await readBodyOrAnswer(req, res, bounds);
+  if (body === undefined) return;
   const ctx = { protocol: 'jaeger/thrift_http', peer: req.socket.remoteAddress, receivedAtMs: Date.now(), tenant: caller.tenant };
-  const outcome = await exportJaeger(() => tracesFromJaeger(decodeBatchThrift(body.body, protocol)), 'Jaeger Thrift batch', ctx, deps);
-  if (outcome.status === 'ok') {
-    send(res, 202, TEXT, '');
-    return;
-  }
-  const status = httpStatusFor(outcome);
-  if (outcome.status === 'rejected') {
-    send(res, status, TEXT, `${outcomeMessage(outcome)}\n`);
-    return;
-  }
-  const seconds = retryAfterSeconds(outcome.retryAfterMs);
-  send(res, status, TEXT, `${outcomeMessage(outcome)}\n`, { 'retry-after': String(seconds) });
+  answerOutcome(res, await exportJaeger(() => tracesFromJaeger(decodeBatchThrift(body, protocol)), 'Jaeger Thrift batch', ctx, deps));
 }

@@ -6,16 +6,16 @@
 // naming the problem; 413 past the body limit (as sent or inflated); 415 for
 // a Content-Type or Content-Encoding it cannot read; 503, or 429 when we are
 // out of room, with Retry-After; 404 and 405 from the server.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { spanCount, type Traces } from '../../model/index.js';
 import type { Outcome } from '../../pipeline/consumer.js';
 import type { Caller } from '../auth/authenticator.js';
 import { decodeZipkinV1Json, decodeZipkinV1Thrift, decodeZipkinV2Json, decodeZipkinV2Proto } from '../../protocol/zipkin/index.js';
-import { mediaType, readBody, type BodyBounds } from '../body.js';
+import { mediaType, type BodyBounds } from '../body.js';
 import { httpReceiverServer, type HttpReceiverOptions } from '../http-receiver.js';
-import { HttpServer, send, type HttpHandler } from '../http-server.js';
+import { HttpServer, type HttpHandler } from '../http-server.js';
 import { consumeCounted, malformed, type ExportDeps } from '../otlp/export.js';
-import { httpStatusFor, outcomeMessage, retryAfterSeconds } from '../outcome.js';
+import { answerOutcome, readBodyOrAnswer, unsupportedContentType } from '../text-answers.js';
 
 /** endpoint: Zipkin's default is '0.0.0.0:9411'. name: default 'zipkin'. */
 export type ZipkinReceiverOptions = HttpReceiverOptions;
@@ -56,8 +56,6 @@ const V1: Api = {
   ],
 };
 
-const TEXT = 'text/plain; charset=utf-8';
-
 export class ZipkinReceiver extends HttpServer {
   constructor(options: ZipkinReceiverOptions) {
     super(
@@ -78,18 +76,12 @@ function spansHandler(api: Api, deps: ExportDeps, bounds: BodyBounds): HttpHandl
   return async (req, res, caller) => {
     const encoding = encodingOf(api, req);
     if (encoding === undefined) {
-      // The body is unread: close rather than drain an upload we will not use.
-      const message = `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} on ${api.path}; use ${accepted}`;
-      send(res, 415, TEXT, `${message}\n`, { connection: 'close' });
+      unsupportedContentType(req, res, ` on ${api.path}`, accepted);
       return;
     }
-    const body = await readBody(req, bounds);
-    if (!body.ok) {
-      if (body.status === 'aborted') return;
-      send(res, body.status, TEXT, `${body.message}\n`, body.status === 413 ? { connection: 'close' } : {});
-      return;
-    }
-    answer(res, await receive(api, encoding, body.body, req, caller, deps));
+    const body = await readBodyOrAnswer(req, res, bounds);
+    if (body === undefined) return;
+    answerOutcome(res, await receive(api, encoding, body, req, caller, deps));
   };
 }
 
@@ -105,17 +97,4 @@ async function receive(api: Api, encoding: Encoding, body: Uint8Array, req: Inco
   if (spans === 0) return { status: 'ok' };
   const ctx = { protocol: api.protocol, peer: req.socket.remoteAddress, receivedAtMs: Date.now(), tenant: caller.tenant };
   return consumeCounted(deps, 'traces', spans, () => deps.consumer.consumeTraces(traces, ctx));
-}
-
-function answer(res: ServerResponse, outcome: Outcome): void {
-  if (outcome.status === 'ok') {
-    send(res, 202, TEXT, '');
-    return;
-  }
-  const message = `${outcomeMessage(outcome)}\n`;
-  if (outcome.status === 'rejected') {
-    send(res, httpStatusFor(outcome), TEXT, message);
-    return;
-  }
-  send(res, httpStatusFor(outcome), TEXT, message, { 'retry-after': String(retryAfterSeconds(outcome.retryAfterMs)) });
 }
