@@ -9,6 +9,7 @@
 // replay always begins where it was asked to, and its commits move on from there.
 import { InvalidInputError } from '../errors.js';
 import type { Batch, Bus, Consumer, ConsumerOptions, OffsetSpec, PartitionOffset, TopicPartition } from './bus.js';
+import { ForwardingBus } from './forwarding-bus.js';
 import { partitionKey } from './topic-partition.js';
 
 export interface PartitionRange extends TopicPartition {
@@ -91,18 +92,9 @@ export class RangeReader {
 
   /** `inner` with consumers limited to the range; producing and everything else pass through. */
   bus(inner: Bus): Bus {
-    return {
-      name: `range(${inner.name})`,
-      start: () => inner.start(),
-      close: () => inner.close(),
-      ensureTopics: (specs) => inner.ensureTopics(specs),
-      partitionCount: (topic) => inner.partitionCount(topic),
-      produce: (topic, records) => inner.produce(topic, records),
-      offsetsAt: (topic, at) => inner.offsetsAt(topic, at),
-      setGroupOffsets: (groupId, offsets) => inner.setGroupOffsets(groupId, offsets),
-      consumer: (options) => this.consumer(inner, options),
-    };
+    return new LimitedBus(inner, (options) => this.consumer(inner, options));
   }
+
 
   private consumer(inner: Bus, options: ConsumerOptions): Consumer {
     const mine = [...this.states.values()].filter((s) => options.topics.includes(s.range.topic));
@@ -136,5 +128,22 @@ export class RangeReader {
   private check(): void {
     for (const { range, position } of this.states.values()) if (position < range.end) return;
     this.finish();
+  }
+}
+
+/** `inner` with its consumers made by `limited`; everything else passes through. */
+class LimitedBus extends ForwardingBus {
+  readonly name: string;
+
+  constructor(
+    inner: Bus,
+    private readonly limited: (options: ConsumerOptions) => Consumer,
+  ) {
+    super(inner);
+    this.name = `range(${inner.name})`;
+  }
+
+  override consumer(options: ConsumerOptions): Consumer {
+    return this.limited(options);
   }
 }

@@ -16,7 +16,8 @@
 // Everything else (consumers, ensureTopics, offsets) is the inner bus's. When
 // Kafka cannot be reached at start-up, the service starts anyway: topics that
 // could not be created are created by the drainer before it sends.
-import type { Bus, Consumer, ConsumerOptions, OffsetSpec, OutRecord, PartitionOffset, TopicSpec } from '../bus/bus.js';
+import type { Bus, OutRecord, TopicSpec } from '../bus/bus.js';
+import { ForwardingBus } from '../bus/forwarding-bus.js';
 import { InvalidInputError, UnavailableError } from '../errors.js';
 import { closeOnce } from '../lifecycle.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
@@ -49,11 +50,10 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
-export class SpoolingBus implements Bus {
+export class SpoolingBus extends ForwardingBus {
   readonly name = 'spooling-bus';
-  readonly close: () => Promise<void>;
+  private readonly closing: () => Promise<void>;
   readonly log: SegmentLog;
-  private readonly inner: Bus;
   private readonly drainer: Drainer;
   private readonly logger: Logger;
   private readonly deferredTopics = new Map<string, TopicSpec>();
@@ -64,7 +64,7 @@ export class SpoolingBus implements Bus {
   private closed = false;
 
   constructor(private readonly o: SpoolingBusOptions) {
-    this.inner = o.inner;
+    super(o.inner);
     this.logger = o.logger ?? createLogger({ level: 'warn', stream: process.stderr, bindings: { component: 'spool' } });
     this.log = new SegmentLog({ ...o.spool, logger: this.logger });
     this.drainer = new Drainer({
@@ -78,11 +78,15 @@ export class SpoolingBus implements Bus {
       logger: this.logger,
     });
     this.log.onCommit = () => this.drainer.wake();
-    this.close = closeOnce(() => this.doClose());
+    this.closing = closeOnce(() => this.doClose());
+  }
+
+  override close(): Promise<void> {
+    return this.closing();
   }
 
   /** Recovers the spool, then connects to Kafka, but starts without it when it cannot be reached in kafkaTimeoutMs. */
-  async start(): Promise<void> {
+  override async start(): Promise<void> {
     if (this.closed) throw new UnavailableError('bus closed', { code: 'BUS_CLOSED' });
     await this.log.open();
     this.unregister = this.o.registry?.collect(() => spoolSamples(this.log, this.drainer, this.o.spool.maxBytes));
@@ -111,7 +115,7 @@ export class SpoolingBus implements Bus {
     if (failures.length > 0) throw new AggregateError(failures, 'closing the spooling bus');
   }
 
-  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+  override async ensureTopics(specs: TopicSpec[]): Promise<void> {
     try {
       await this.inner.ensureTopics(specs);
     } catch (err) {
@@ -128,29 +132,13 @@ export class SpoolingBus implements Bus {
     for (const spec of specs) this.deferredTopics.delete(spec.topic);
   }
 
-  partitionCount(topic: string): Promise<number> {
-    return this.inner.partitionCount(topic);
-  }
-
-  consumer(options: ConsumerOptions): Consumer {
-    return this.inner.consumer(options);
-  }
-
-  offsetsAt(topic: string, at: OffsetSpec): Promise<PartitionOffset[]> {
-    return this.inner.offsetsAt(topic, at);
-  }
-
-  setGroupOffsets(groupId: string, offsets: PartitionOffset[]): Promise<void> {
-    return this.inner.setGroupOffsets(groupId, offsets);
-  }
-
   /**
    * Resolves once Kafka acknowledged the records, or once they are durable in
    * the spool. Rejects with UnavailableError when the spool is full or cannot
    * be written (SPOOL_FULL and SPOOL_DISK_FULL are `exhausted`: 429), and with
    * InvalidInputError for records Kafka refuses for good.
    */
-  produce(topic: string, records: OutRecord[]): Promise<void> {
+  override produce(topic: string, records: OutRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new UnavailableError('bus closed', { code: 'BUS_CLOSED' }));
     if (records.length === 0) return Promise.resolve();
     if (this.log.pending > 0) return this.spool(topic, records);

@@ -4,7 +4,8 @@
 // into parts the way spans of one trace arrive in several requests.
 import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
-import type { Bus, ConsumedRecord, Consumer, ConsumerOptions, OffsetSpec, OutRecord, PartitionOffset, TopicSpec } from '../../lib/bus/bus.js';
+import type { Bus, ConsumedRecord, OutRecord } from '../../lib/bus/bus.js';
+import { ForwardingBus } from '../../lib/bus/forwarding-bus.js';
 import { UnavailableError } from '../../lib/errors.js';
 import type { TraceId } from '../../lib/model/ids.js';
 import type { Traces } from '../../lib/model/trace.js';
@@ -31,42 +32,22 @@ export interface ProduceCall {
 }
 
 /** Delegates to a real bus; records every produce the bus acknowledged, and refuses while `refuse` says so. */
-export class RecordingBus implements Bus {
+export class RecordingBus extends ForwardingBus {
   readonly name = 'recording-bus';
   readonly calls: ProduceCall[] = [];
   refused = 0;
   refuse: (topic: string) => boolean = () => false;
 
-  constructor(private readonly inner: Bus) {}
-
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-  close(): Promise<void> {
+  override close(): Promise<void> {
     return Promise.resolve(); // the inner bus belongs to the test
   }
-  ensureTopics(specs: TopicSpec[]): Promise<void> {
-    return this.inner.ensureTopics(specs);
-  }
-  partitionCount(topic: string): Promise<number> {
-    return this.inner.partitionCount(topic);
-  }
-  async produce(topic: string, records: OutRecord[]): Promise<void> {
+  override async produce(topic: string, records: OutRecord[]): Promise<void> {
     if (this.refuse(topic)) {
       this.refused++;
       throw new UnavailableError('refused by the test', { code: 'BUS_FULL' });
     }
     await this.inner.produce(topic, records);
     this.calls.push({ topic, records });
-  }
-  consumer(options: ConsumerOptions): Consumer {
-    return this.inner.consumer(options);
-  }
-  offsetsAt(topic: string, at: OffsetSpec): Promise<PartitionOffset[]> {
-    return this.inner.offsetsAt(topic, at);
-  }
-  setGroupOffsets(groupId: string, offsets: PartitionOffset[]): Promise<void> {
-    return this.inner.setGroupOffsets(groupId, offsets);
   }
 }
 

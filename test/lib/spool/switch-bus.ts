@@ -5,7 +5,8 @@
 // answering (each held call then completes, as a late acknowledgement);
 // 'flaky' answers each call after a delay, one call after the other as the
 // Kafka bus does (one request in flight), failing some of them.
-import type { Bus, Consumer, ConsumerOptions, OffsetSpec, OutRecord, PartitionOffset, TopicSpec } from '../../../lib/bus/bus.js';
+import type { OutRecord, TopicSpec } from '../../../lib/bus/bus.js';
+import { ForwardingBus } from '../../../lib/bus/forwarding-bus.js';
 import { MemoryBus } from '../../../lib/bus/memory-bus.js';
 import { InvalidInputError, UnavailableError } from '../../../lib/errors.js';
 
@@ -17,7 +18,7 @@ export interface Flakiness {
   delaysMs: number[];
 }
 
-export class SwitchBus implements Bus {
+export class SwitchBus extends ForwardingBus {
   readonly name = 'switch-bus';
   state: SwitchState = 'up';
   /** Records the memory bus took (what reached "Kafka"). */
@@ -34,7 +35,9 @@ export class SwitchBus implements Bus {
   constructor(
     readonly memory = new MemoryBus({ retryBackoffMs: 20 }),
     private readonly owned = true,
-  ) {}
+  ) {
+    super(memory);
+  }
 
   set(state: SwitchState): void {
     this.state = state;
@@ -56,26 +59,22 @@ export class SwitchBus implements Bus {
     if (this.state === 'hanging') await new Promise<void>((resolve) => this.held.push(resolve));
   }
 
-  async start(): Promise<void> {
+  override async start(): Promise<void> {
     await this.gate();
     await this.memory.start();
   }
 
-  close(): Promise<void> {
+  override close(): Promise<void> {
     for (const release of this.held.splice(0)) release();
     return this.owned ? this.memory.close() : Promise.resolve();
   }
 
-  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+  override async ensureTopics(specs: TopicSpec[]): Promise<void> {
     await this.gate();
     await this.memory.ensureTopics(specs);
   }
 
-  partitionCount(topic: string): Promise<number> {
-    return this.memory.partitionCount(topic);
-  }
-
-  async produce(topic: string, records: OutRecord[]): Promise<void> {
+  override async produce(topic: string, records: OutRecord[]): Promise<void> {
     this.produceCalls += 1;
     await this.gate();
     const bad = records.find((r) => this.invalid(r));
@@ -84,17 +83,5 @@ export class SwitchBus implements Bus {
     }
     await this.memory.produce(topic, records);
     this.produced += records.length;
-  }
-
-  consumer(options: ConsumerOptions): Consumer {
-    return this.memory.consumer(options);
-  }
-
-  offsetsAt(topic: string, at: OffsetSpec): Promise<PartitionOffset[]> {
-    return this.memory.offsetsAt(topic, at);
-  }
-
-  setGroupOffsets(groupId: string, offsets: PartitionOffset[]): Promise<void> {
-    return this.memory.setGroupOffsets(groupId, offsets);
   }
 }
