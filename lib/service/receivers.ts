@@ -40,19 +40,20 @@ export function receivers(section: ReceiversSection, pipeline: TelemetryConsumer
   const consumer = withLimits(withTenantRateLimit(pipeline, section.auth.tenantRateLimit, registry), section.limits, registry);
   const auth = authenticator(section.auth, registry, log);
   const { maxInflateRatio } = section.limits;
+  // What every receiver takes; the gRPC ones have no bodies to inflate.
+  const common = { auth, consumer, registry, log };
   const { grpc, http } = section.otlp;
   if (grpc.enabled) {
-    out.push(new OtlpGrpcReceiver({ endpoint: grpc.endpoint, maxRecvMsgBytes: grpc.maxRecvMsgBytes, tls: tlsOf(grpc.tls, 'otlp.grpc'), auth, consumer, registry, log }));
+    out.push(new OtlpGrpcReceiver({ ...common, endpoint: grpc.endpoint, maxRecvMsgBytes: grpc.maxRecvMsgBytes, tls: tlsOf(grpc.tls, 'otlp.grpc') }));
   }
   if (http.enabled) {
-    out.push(
-      new OtlpHttpReceiver({ endpoint: http.endpoint, maxRequestBytes: http.maxRequestBytes, maxInflateRatio, tls: tlsOf(http.tls, 'otlp.http'), auth, consumer, registry, log }),
-    );
+    out.push(new OtlpHttpReceiver({ ...common, endpoint: http.endpoint, maxRequestBytes: http.maxRequestBytes, maxInflateRatio, tls: tlsOf(http.tls, 'otlp.http') }));
   }
   const oc = section.opencensus;
   if (oc.enabled) {
     out.push(
       new OpenCensusReceiver({
+        ...common,
         endpoint: oc.endpoint,
         gatewayEndpoint: oc.gatewayEndpoint,
         maxRecvMsgBytes: oc.maxRecvMsgBytes,
@@ -60,12 +61,8 @@ export function receivers(section: ReceiversSection, pipeline: TelemetryConsumer
         corsAllowedOrigins: oc.corsAllowedOrigins,
         corsAllowedHeaders: oc.corsAllowedHeaders,
         tls: tlsOf(oc.tls, 'opencensus'),
-        auth,
         traceConfig: oc.traceConfig,
         traceConfigFile: oc.traceConfigFile || undefined,
-        consumer,
-        registry,
-        log,
       }),
     );
   }
@@ -74,14 +71,11 @@ export function receivers(section: ReceiversSection, pipeline: TelemetryConsumer
   if (zipkin.enabled) {
     out.push(
       new ZipkinReceiver({
+        ...common,
         endpoint: zipkin.endpoint,
         maxRequestBytes: zipkin.maxRequestBytes,
         maxInflateRatio,
         tls: tlsOf(zipkin.tls, 'zipkin'),
-        auth,
-        consumer,
-        registry,
-        log,
         onError: (err) => log?.error('zipkin request failed', { component: 'zipkin', err }),
       }),
     );
