@@ -6,7 +6,8 @@
 # the interop clients (test/interop/opencensus, test/interop/zipkin): the Go
 # program built into .cache/go/ and the Python venvs in .cache/python/, and the
 # Jaeger Go client programs (test/interop/jaeger/go-client, jaeger-client-go;
-# and go-grpc-client, grpc-go on jaeger-idl).
+# and go-grpc-client, grpc-go on jaeger-idl), and a real Jaeger (v2) built from
+# test/interop/jaeger/jaeger-server/go.mod.
 # Fast when everything is already there. Needs java (17+) and mvn on PATH;
 # go and python3 (with venv) for the interop tests.
 set -euo pipefail
@@ -67,4 +68,6 @@ interop_client "${GO:-go}" go.ts test/interop/jaeger/go-client jaeger-go-client
 interop_client "${GO:-go}" go.ts test/interop/collector/go-tailsampling collector-tailsampling
 interop_client "${PYTHON:-python3}" python.ts test/interop/opencensus/python-client/requirements.txt opencensus-python
 interop_client "${GO:-go}" go.ts test/interop/jaeger/go-grpc-client jaeger-grpc-client
+# A real Jaeger (v2, its collector and query service) for the jaeger backend's test (a cold build takes about 5 minutes).
+interop_client "${GO:-go}" go.ts test/interop/jaeger/jaeger-server jaeger-server github.com/jaegertracing/jaeger/cmd/jaeger
 interop_client "${PYTHON:-python3}" python.ts test/interop/zipkin/python-client/requirements.txt py-zipkin

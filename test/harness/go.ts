@@ -66,18 +66,22 @@ async function sourceHash(dir: string, version: string): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** Builds the Go program in `sourceDir` unless the cache has it; resolves with its binary. */
-export async function ensureGoBinary(sourceDir: string, name = basename(sourceDir)): Promise<GoBuild> {
+/**
+ * Builds the Go program in `sourceDir` unless the cache has it; resolves with
+ * its binary. `pkg` is what to build in that module: its own main package by
+ * default, or a program it requires (a `tool` line in its go.mod).
+ */
+export async function ensureGoBinary(sourceDir: string, name = basename(sourceDir), pkg = '.'): Promise<GoBuild> {
   const dir = resolve(sourceDir);
   const version = await goVersion();
-  const outDir = join(CACHE_DIR, 'go', `${name}-${await sourceHash(dir, version)}`);
+  const outDir = join(CACHE_DIR, 'go', `${name}-${await sourceHash(dir, pkg === '.' ? version : `${version}\0${pkg}`)}`);
   const binary = join(outDir, name);
   if (await exists(binary)) return { binary, built: false, buildMs: 0 };
 
   await mkdir(outDir, { recursive: true });
   const staging = `${binary}.tmp-${randomUUID()}`;
   const startedAt = Date.now();
-  const args = ['build', '-trimpath', '-mod=readonly', '-o', staging, '.'];
+  const args = ['build', '-trimpath', '-mod=readonly', '-o', staging, pkg];
   try {
     await run(goCommand(), args, {
       cwd: dir,
@@ -109,17 +113,17 @@ export async function pruneSiblings(parent: string, name: string, keep: string):
  * The program's binary for a test, built if needed; undefined after skipping
  * the test when there is no Go toolchain (throws under CI=true instead).
  */
-export async function goProgram(t: TestContext, sourceDir: string, name?: string): Promise<string | undefined> {
-  const build = await unlessMissing(t, () => ensureGoBinary(sourceDir, name));
+export async function goProgram(t: TestContext, sourceDir: string, name?: string, pkg?: string): Promise<string | undefined> {
+  const build = await unlessMissing(t, () => ensureGoBinary(sourceDir, name, pkg));
   if (build?.built) t.diagnostic(`built ${relative(ROOT, build.binary)} in ${build.buildMs} ms`);
   return build?.binary;
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [dir, name] = process.argv.slice(2);
-  if (dir === undefined) throw new Error('usage: node --import tsx test/harness/go.ts <go program dir> [binary name]');
+  const [dir, name, pkg] = process.argv.slice(2);
+  if (dir === undefined) throw new Error('usage: node --import tsx test/harness/go.ts <go module dir> [binary name] [package to build, default .]');
   await prepareFromCommandLine(async () => {
-    const build = await ensureGoBinary(dir, name);
+    const build = await ensureGoBinary(dir, name, pkg);
     return `${build.built ? `built in ${build.buildMs} ms` : 'cached'}: ${relative(ROOT, build.binary)}`;
   });
 }

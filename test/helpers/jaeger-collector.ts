@@ -4,7 +4,9 @@
 // lib/protocol/jaeger, so that it can judge it) into plain objects: IDs as
 // hex, int64 as strings, enums as names. It records the metadata and the
 // compression of every call and can be told to fail or hang the next ones.
-// (There is no Jaeger collector to run here: no jar on Maven Central.)
+// A real Jaeger cannot be told to fail or hang, or show what metadata and
+// compression a call had: test/interop/jaeger/jaeger-server.test.ts checks
+// what a real one stores.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
