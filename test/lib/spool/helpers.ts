@@ -63,23 +63,13 @@ export async function tempDir(t: TestContext, prefix = 'ocsvc-spool-'): Promise<
 
 /**
  * Starts a consumer of `topic` from the beginning in a new group, that keeps
- * every record. Right after a broker restart its group coordinator may not be
- * up yet, so a failed start is retried (with a fresh consumer) for up to
- * `timeoutMs`.
+ * every record. (Right after a broker restart the join itself waits for the
+ * group coordinator: lib/bus/kafka-consumer.ts tries again while that is transient.)
  */
-export async function collectTopic(bus: Bus, topic: string, cleanup: (fn: () => Promise<void>) => void, timeoutMs = 60_000): Promise<ConsumedRecord[]> {
+export async function collectTopic(bus: Bus, topic: string, cleanup: (fn: () => Promise<void>) => void): Promise<ConsumedRecord[]> {
   const got: ConsumedRecord[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const consumer = bus.consumer({ groupId: uniqueName('collect'), topics: [topic], fromBeginning: true, handler: async (b) => void got.push(...b.records) });
-    try {
-      await consumer.start();
-      cleanup(() => consumer.close());
-      return got;
-    } catch (err) {
-      await consumer.close().catch(() => undefined);
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
+  const consumer = bus.consumer({ groupId: uniqueName('collect'), topics: [topic], fromBeginning: true, handler: async (b) => void got.push(...b.records) });
+  cleanup(() => consumer.close());
+  await consumer.start();
+  return got;
 }
