@@ -9,7 +9,6 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { ConsumedRecord } from '../../lib/bus/bus.js';
 import { KafkaBus } from '../../lib/bus/kafka-bus.js';
 import type { PolicyConfig } from '../../lib/config/policies.js';
-import { UnavailableError } from '../../lib/errors.js';
 import type { TraceId } from '../../lib/model/ids.js';
 import type { Traces } from '../../lib/model/trace.js';
 import { Publisher } from '../../lib/pipeline/publisher.js';
@@ -19,7 +18,6 @@ import type { Decision } from '../../lib/store/store.js';
 import { createLogger } from '../../lib/telemetry/log.js';
 import { Registry } from '../../lib/telemetry/stats.js';
 import { kafkaBrokers, redisUrl, uniqueName } from '../harness/env.js';
-import { waitFor } from '../harness/wait-for.js';
 import { startService, type ServiceProcess } from '../helpers/service-process.js';
 import { buildTrace, randomTraceId, type TraceSpec } from '../helpers/trace-builder.js';
 
@@ -80,24 +78,11 @@ export async function cluster(t: TestContext, o: { partitions: number; policies:
     { topic: topics.spansSampled, partitions: o.partitions },
   ]);
   const sampled: ConsumedRecord[] = [];
-  // On a fresh broker the first group to join creates __consumer_offsets and
-  // may be told "no coordinator" meanwhile: wait that out here, before any
-  // sampler starts, rather than fail the test on it.
-  const collector = await waitFor(
-    async () => {
-      const consumer = bus.consumer({ groupId: `${id}-collector`, topics: [topics.spansSampled], fromBeginning: true, handler: async (b) => void sampled.push(...b.records) });
-      try {
-        await consumer.start();
-        return consumer;
-      } catch (err) {
-        await consumer.close().catch(() => undefined);
-        if (err instanceof UnavailableError) return undefined;
-        throw err;
-      }
-    },
-    { timeoutMs: 60_000, intervalMs: 500, what: 'the spans.sampled collector to join its group' },
-  );
+  // On a fresh broker the first group to join may be told "no coordinator"
+  // for a while: the consumer's start waits that out (lib/bus/kafka-consumer.ts).
+  const collector = bus.consumer({ groupId: `${id}-collector`, topics: [topics.spansSampled], fromBeginning: true, handler: async (b) => void sampled.push(...b.records) });
   closers.push(() => collector.close());
+  await collector.start();
 
   const env = {
     OCSVC_KAFKA_BROKERS: brokers.join(','),
