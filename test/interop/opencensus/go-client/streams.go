@@ -30,6 +30,8 @@ type recorder struct {
 	// CurrentLibraryConfig messages the library sent after applying a pushed config.
 	reported    chan *agenttracepb.CurrentLibraryConfig
 	pushedCount int
+	// CurrentLibraryConfig messages the library sent: its first, then one per push it applied.
+	currentCount int
 }
 
 type recordedStream struct {
@@ -67,10 +69,15 @@ func (r *recorder) intercept(ctx context.Context, desc *grpc.StreamDesc, cc *grp
 }
 
 func (s *recordedStream) SendMsg(m interface{}) error {
-	if current, ok := m.(*agenttracepb.CurrentLibraryConfig); ok && current.GetConfig() != nil {
-		select {
-		case s.rec.reported <- current:
-		default:
+	if current, ok := m.(*agenttracepb.CurrentLibraryConfig); ok {
+		s.rec.mu.Lock()
+		s.rec.currentCount++
+		s.rec.mu.Unlock()
+		if current.GetConfig() != nil {
+			select {
+			case s.rec.reported <- current:
+			default:
+			}
 		}
 	}
 	err := s.ClientStream.SendMsg(m)
@@ -101,6 +108,14 @@ func (s *recordedStream) RecvMsg(m interface{}) error {
 	return nil
 }
 
+// settled: the agent has answered the library's first config and the library
+// has confirmed every push since, so nothing is due on the config stream.
+func (r *recorder) settled() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pushedCount >= 1 && r.currentCount-1 >= r.pushedCount
+}
+
 func (r *recorder) pushedTotal() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -115,6 +130,16 @@ func (r *recorder) closeStream(method string, timeout time.Duration) string {
 	r.mu.Unlock()
 	if s == nil {
 		return "never opened"
+	}
+	if method == traceConfigMethod {
+		// Half-closing while the library still owes the agent its answer to a
+		// push makes that answer a SendMsg after CloseSend, which grpc-go
+		// turns into an Internal error on the whole stream: wait for the
+		// exchange to settle first.
+		deadline := time.Now().Add(timeout / 2)
+		for !r.settled() && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	if err := s.CloseSend(); err != nil {
 		return "CloseSend: " + err.Error()
